@@ -1,0 +1,91 @@
+"""The default engine: this machine's cores, a process pool fed with shards of many files."""
+from __future__ import annotations
+
+import signal
+from typing import Callable, Iterable, Iterator, Sequence
+
+from ..config import Config
+from ..document import Document
+from ..io import Job
+from ..pipeline import Pipeline
+from ..report import FileResult
+from .work import RunOptions, process_job
+
+_worker: dict = {}  # per worker process: its pipeline and options, built once by the initializer
+
+
+def _init(config: Config, opts: RunOptions | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    _worker["pipeline"] = Pipeline.from_config(config, keep_input=bool(opts and opts.diff))
+    _worker["opts"] = opts
+
+
+def _run_shard(shard: Sequence[Job]) -> list[FileResult]:
+    return [process_job(_worker["pipeline"], job, _worker["opts"]) for job in shard]
+
+
+def _clean_docs(docs: Sequence[Document]) -> list[Document]:
+    return [_worker["pipeline"](d) for d in docs]
+
+
+def shards(items: Sequence, jobs: int, most: int = 64) -> list[Sequence]:
+    """Contiguous slices: enough of them to keep every worker busy to the end, few enough that
+    per-task overhead does not count."""
+    if not items:
+        return []
+    size = max(1, min(most, len(items) // (jobs * 8) or 1))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _pool(jobs: int, config: Config, opts: RunOptions | None):
+    import multiprocessing as mp
+
+    return mp.get_context("fork").Pool(jobs, initializer=_init, initargs=(config, opts))
+
+
+def run_jobs(config: Config, jobs_list: Sequence[Job], opts: RunOptions, workers: int,
+             on_result: Callable[[FileResult], None]) -> None:
+    """Clean every job, calling on_result in input order. Ctrl-C propagates as KeyboardInterrupt
+    after the pool is stopped."""
+    if workers <= 1 or len(jobs_list) <= 1:
+        pipeline = Pipeline.from_config(config, keep_input=opts.diff)
+        for job in jobs_list:
+            on_result(process_job(pipeline, job, opts))
+        return
+    pool = _pool(workers, config, opts)
+    try:
+        for batch in pool.imap(_run_shard, shards(jobs_list, workers)):
+            for r in batch:
+                on_result(r)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def map_documents(config: Config | None, docs: Iterable[Document], workers: int, batch: int = 16) -> Iterator[Document]:
+    """Clean documents in a pool, yielding them in input order (used by Pipeline.clean_many)."""
+    config = config or Config()
+
+    def batches() -> Iterator[list[Document]]:
+        buf: list[Document] = []
+        for d in docs:
+            buf.append(d)
+            if len(buf) >= batch:
+                yield buf
+                buf = []
+        if buf:
+            yield buf
+
+    pool = _pool(workers, config, None)
+    try:
+        for out in pool.imap(_clean_docs, batches()):
+            yield from out
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()

@@ -1,0 +1,195 @@
+"""Finding inputs, naming outputs, reading with a size cap, atomic writes."""
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Iterable, Iterator
+
+TMP_SUFFIX = ".cleaner-tmp"
+SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", ".venv"}
+
+
+class InputError(Exception):
+    """An input path that cannot be used (missing, dangling link, ...); names the path."""
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path  # the input file as given/found
+    rel: str  # path relative to its SRC root, with "/" separators: the document id
+    target: Path | None  # main output file (None: stdout or check-only)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    reason: str
+
+
+def output_name(rel: str) -> str:
+    """`a/b.html` -> `a/b.txt`, `a/b.html.gz` -> `a/b.txt`, `a/b` -> `a/b.txt`, `x.naive.txt` unchanged."""
+    head, _, name = rel.rpartition("/")
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    stem, dot, _ = name.rpartition(".")
+    base = stem if dot and stem else name
+    return (head + "/" if head else "") + base + ".txt"
+
+
+def story_name(main_output: str, k: int) -> str:
+    """The k-th bundled story of `a/b.txt` is `a/b.story<k>.txt`."""
+    return f"{main_output[:-4]}.story{k}.txt"
+
+
+def _included(rel: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    if include and not any(fnmatch(rel, g) or fnmatch(name, g) for g in include):
+        return False
+    return not any(fnmatch(rel, g) or fnmatch(name, g) for g in exclude)
+
+
+def walk(root: Path, problems: list[Problem], include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Iterator[tuple[Path, str]]:
+    """Files under `root` (sorted, so runs are reproducible), following symlinks but never into a
+    directory already visited (loops and links back up the tree are walked once). Hidden entries and
+    VCS folders are skipped. Dangling links are reported, not raised."""
+    seen: set[tuple[int, int]] = set()
+
+    def visit(folder: Path, prefix: str) -> Iterator[tuple[Path, str]]:
+        try:
+            st = folder.stat()
+        except OSError as e:
+            problems.append(Problem(str(folder), f"cannot read folder: {e.strerror}"))
+            return
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            return
+        seen.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            problems.append(Problem(str(folder), f"cannot list folder: {e.strerror}"))
+            return
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name in SKIP_DIRS:
+                continue
+            path = Path(entry.path)
+            rel = prefix + entry.name
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+                is_file = entry.is_file()
+            except OSError as e:
+                problems.append(Problem(str(path), f"cannot stat: {e.strerror}"))
+                continue
+            if is_dir:
+                yield from visit(path, rel + "/")
+            elif is_file:
+                if _included(rel, include, exclude):
+                    yield path, rel
+            elif entry.is_symlink():
+                problems.append(Problem(str(path), "dangling symlink"))
+
+    yield from visit(root, "")
+
+
+def plan(sources: Iterable[str], out: Path | None, problems: list[Problem], include=(), exclude=()) -> list[Job]:
+    """Jobs for the given SRC paths. Each folder's tree is mirrored under `out`; a single file goes
+    to `out/<name>.txt`. Two inputs that would share an output keep their full name plus `.txt`."""
+    jobs: list[tuple[Path, str, str]] = []
+    for src in sources:
+        p = Path(src)
+        if p.is_dir():
+            for path, rel in walk(p, problems, tuple(include), tuple(exclude)):
+                jobs.append((path, rel, rel))
+        elif p.is_file():
+            jobs.append((p, p.name, p.name))
+        elif p.is_symlink():
+            problems.append(Problem(src, "dangling symlink"))
+        else:
+            problems.append(Problem(src, "no such file or folder"))
+    names: dict[str, int] = {}
+    for _, _, rel in jobs:
+        names[output_name(rel)] = names.get(output_name(rel), 0) + 1
+    result = []
+    claimed: set[str] = set()
+    for path, rel, _ in jobs:
+        name = output_name(rel)
+        if names[name] > 1 and not rel.endswith(".txt"):
+            name = rel + ".txt"
+        if name in claimed:  # the same file given twice (or through two SRC paths): clean it once
+            continue
+        claimed.add(name)
+        result.append(Job(path, rel, (out / name) if out is not None else None))
+    return result
+
+
+def read_capped(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None when it is larger than `limit` (never read whole into memory)."""
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+def write_atomic(target: Path, data: bytes, mode: int | None = None) -> None:
+    """Write to a temporary file beside `target`, then rename it into place: a reader (or a run
+    killed at any moment) sees the old file or the new one, never a part of one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=TMP_SUFFIX, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, stat.S_IMODE(mode))
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+_TMP_RE = re.compile(r"^\..+\.(\d+)\.[^.]+" + re.escape(TMP_SUFFIX) + "$")
+
+
+def sweep_stale_temps(folders: Iterable[Path]) -> int:
+    """Remove temporary files left by a killed run (their writer process is gone)."""
+    removed = 0
+    for folder in set(folders):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for e in entries:
+            m = _TMP_RE.match(e.name)
+            if not m or _alive(int(m.group(1))):
+                continue
+            try:
+                os.unlink(e.path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_inside(child: Path, parent: Path) -> bool:
+    c, p = child.resolve(), parent.resolve()
+    return c == p or p in c.parents

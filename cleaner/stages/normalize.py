@@ -1,0 +1,71 @@
+"""normalize: NFC, LF line ends, no control characters, tidy whitespace and blank lines.
+
+Every change is an Edit: line-end changes once per document (before = the removed CRs), the others
+once per changed line (before/after = the line), so a report can count what went.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..document import Document, Edit
+from ..textutil import join_lines
+
+# C0 controls except tab and newline, DEL, C1 controls, and invisible characters that split words
+# (zero-width space, word joiner, soft hyphen, stray BOMs). ZWJ/ZWNJ stay: emoji and several scripts need them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\u00ad\ufeff]")
+_SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_LINE_SEPS = re.compile("\r\n|[\r\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]")
+
+
+@dataclass(frozen=True)
+class Options:
+    nfc: bool = True
+    unify_spaces: bool = True  # no-break and other wide spaces become a plain space
+    strip_indent: bool = True  # leading spaces of lines go (scraped indentation carries no meaning)
+
+
+class Stage:
+    name = "normalize"
+
+    def __init__(self, options: Options, ruleset=None):
+        self.options = options
+        self._spaces = _SPACES if options.unify_spaces else re.compile("[ \t]+")
+
+    def __call__(self, doc: Document) -> Document:
+        text = doc.text
+        if "\r" in text or _LINE_SEPS.search(text):
+            crlf = text.count("\r\n")
+            text = text.replace("\r\n", "\n")
+            if crlf:
+                doc.edits.append(Edit(self.name, "normalize.crlf", "remove", before="\r" * crlf))
+            other = _LINE_SEPS.findall(text)
+            if other:
+                text = _LINE_SEPS.sub("\n", text)
+                doc.edits.append(Edit(self.name, "normalize.line_separator", "replace", before="".join(other),
+                                      after="\n" * len(other)))
+        lines = text.split("\n")
+        out = []
+        for n, line in enumerate(lines, 1):
+            new = line
+            if _CONTROL.search(new):
+                new = _CONTROL.sub("", new)
+                doc.edits.append(Edit(self.name, "normalize.control_chars", "replace", before=line, after=new, line=n))
+            if self.options.nfc and not new.isascii():
+                nfc = unicodedata.normalize("NFC", new)
+                if nfc != new:
+                    doc.edits.append(Edit(self.name, "normalize.nfc", "replace", before=new, after=nfc, line=n))
+                    new = nfc
+            tidy = self._spaces.sub(" ", new).rstrip()
+            if self.options.strip_indent:
+                tidy = tidy.lstrip()
+            if tidy != new:
+                doc.edits.append(Edit(self.name, "normalize.whitespace", "replace", before=new, after=tidy, line=n))
+            out.append(tidy)
+        joined = join_lines(out)
+        dropped = len("\n".join(out)) + (bool(text) and not text.endswith("\n")) - len(joined)  # join_lines only drops newlines
+        if dropped > 0:
+            doc.edits.append(Edit(self.name, "normalize.blank_lines", "remove", before="\n" * dropped))
+        doc.text = joined
+        return doc
