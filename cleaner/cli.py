@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--address", metavar="ADDR", help="Ray cluster address (with --engine ray)")
     c.add_argument("--report", metavar="FILE.json", help="write a machine-readable report")
     c.add_argument("--diff", action="store_true", help="print a unified diff of each change (stdout)")
+    c.add_argument("--format", choices=("text", "jsonl"), default="text",
+                   help="text: each file is one document; jsonl: .jsonl/.jsonl.gz records with a text field")
+    c.add_argument("--text-field", default="text", metavar="NAME", help="JSONL field holding the text (default text)")
+    c.add_argument("--id-field", default="id", metavar="NAME", help="JSONL field naming a record (default id)")
+    c.add_argument("--resume", action="store_true",
+                   help="skip inputs whose outputs are up to date (same input bytes, config and rules)")
     c.add_argument("--include", action="append", default=[], metavar="GLOB", help="only files matching (repeatable)")
     c.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip files matching (repeatable)")
     common(c)
@@ -92,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args)
         config = _config(args)
         if args.command == "clean":
+            if args.format == "jsonl":
+                return _jsonl(args, config)
             if args.sources == ["-"]:
                 return _stdin(args, config)
             return _clean(args, config)
@@ -156,6 +164,70 @@ def _stdin(args, config) -> int:
     return EXIT_OK
 
 
+def _jsonl(args, config) -> int:
+    """--format jsonl: records in, records out (stdin to stdout with -)."""
+    from .io import Problem, is_inside, plan, write_atomic  # noqa: F401
+    from .jsonl import JsonlStats, clean_records, open_text
+    from .pipeline import Pipeline, StageError
+
+    pipeline = Pipeline.from_config(config)
+    stats = JsonlStats()
+    warn = (lambda m: None) if args.quiet else (lambda m: _err(m))
+    kw = dict(text_field=args.text_field, id_field=args.id_field, stats=stats, warn=warn)
+    failed = 0
+    if args.sources == ["-"]:
+        import io as _io
+
+        inp = _io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape", newline="\n")
+        n = 0
+        for line in clean_records(inp, pipeline, name="-", jobs=_jobs(args.jobs, 1 << 30), **kw):
+            sys.stdout.write(line)
+            n += 1
+        sys.stdout.flush()
+    else:
+        if not args.out and not args.in_place:
+            raise UsageError("clean needs --out DIR or --in-place (or - to read stdin)")
+        out = Path(args.out) if args.out else None
+        if out is not None:
+            _check_out(args.sources, out)
+        problems: list = []
+        files = plan(args.sources, out, problems, args.include or ["*.jsonl", "*.jsonl.gz"], args.exclude)
+        for p in problems:
+            _err(f"{p.path}: error: {p.reason}")
+            failed += 1
+        for job in files:
+            target = job.source if args.in_place else out / job.rel
+            try:
+                _jsonl_file(job.source, target, pipeline, args, kw)
+            except (OSError, UnicodeDecodeError, StageError) as e:
+                _err(f"{job.source}: error: {e}")
+                failed += 1
+    if not args.quiet:
+        _err(f"records {stats.records}   cleaned {stats.cleaned}   skipped {sum(stats.skipped.values())}   "
+             f"passed through {stats.passed_through}   stories split {stats.stories}")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def _jsonl_file(source: Path, target: Path, pipeline, args, kw) -> None:
+    import tempfile
+
+    from .jsonl import clean_records, open_text
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".cleaner-tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp + (".gz" if target.name.endswith(".gz") else ""))
+    try:
+        with open_text(source, "r") as inp, open_text(tmp_path, "w") as outp:
+            for line in clean_records(inp, pipeline, name=str(source), jobs=_jobs(args.jobs, 1 << 30), **kw):
+                outp.write(line)
+        os.replace(tmp_path, target)
+    finally:
+        for t in (tmp, str(tmp_path)):
+            if os.path.exists(t):
+                os.unlink(t)
+
+
 def _jobs(n: int | None, count: int) -> int:
     if n is not None and n < 1:
         raise UsageError("--jobs must be at least 1")
@@ -189,9 +261,16 @@ def _clean(args, config) -> int:
     problems: list = []
     jobs = plan(args.sources, out, problems, args.include, args.exclude)
     if args.in_place:
+        if args.resume:
+            raise UsageError("--resume needs --out (in place, the inputs are the outputs)")
         jobs = [type(j)(j.source, j.rel, j.source) for j in jobs]
     opts = RunOptions(write=True, in_place=args.in_place, explain=args.explain, diff=args.diff, debug=args.debug)
-    return _run(args, config, jobs, problems, opts)
+    manifest = None
+    if args.resume:
+        from .resume import Manifest
+
+        manifest = Manifest(out, config.fingerprint())
+    return _run(args, config, jobs, problems, opts, manifest=manifest)
 
 
 def _hook(args, config) -> int:
@@ -199,20 +278,27 @@ def _hook(args, config) -> int:
     from .engines.work import RunOptions
     from .io import Job, Problem
 
+    from .io import output_name
+    from .stages.decode import HTML_SUFFIXES
+
     problems, jobs = [], []
     for f in args.files:
         p = Path(f)
-        if p.is_file():
-            jobs.append(Job(p, f, p))
-        else:
+        if not p.is_file():
             problems.append(Problem(f, "dangling symlink" if p.is_symlink() else "not a file"))
+        elif p.name.lower().removesuffix(".gz").endswith(HTML_SUFFIXES):
+            # An HTML file is a source, never rewritten: its clean text lives beside it as <stem>.txt.
+            jobs.append(Job(p, f, p.parent / output_name(p.name)))
+        else:
+            jobs.append(Job(p, f, p))
     fix = args.command == "fix"
-    opts = RunOptions(write=fix, in_place=True, explain=args.explain, diff=not fix, debug=args.debug)
+    opts = RunOptions(write=fix, in_place=True, explain=args.explain, diff=not fix, debug=args.debug,
+                      against_target=True)
     return _run(args, config, jobs, problems, opts, hook=args.command)
 
 
-def _run(args, config, jobs, problems, opts, hook: str | None = None) -> int:
-    from .report import Summary, write_report
+def _run(args, config, jobs, problems, opts, hook: str | None = None, manifest=None) -> int:
+    from .report import FileResult, Summary, write_report
 
     summary = Summary()
     results = []
@@ -230,6 +316,8 @@ def _run(args, config, jobs, problems, opts, hook: str | None = None) -> int:
     def on_result(r) -> None:
         nonlocal changed
         results.append(r)
+        if manifest is not None and r.status in ("cleaned", "unchanged"):
+            manifest.record(r.id, r.sha256, r.outputs, r.status)
         summary.add(r)
         if progress:
             progress.update(1)
@@ -252,6 +340,18 @@ def _run(args, config, jobs, problems, opts, hook: str | None = None) -> int:
             sys.stdout.write(r.diff)
             sys.stdout.flush()
 
+    if manifest is not None:
+        todo = []
+        for j in jobs:
+            if manifest.is_current(j.rel, j.source):
+                results.append(FileResult(path=str(j.source), id=j.rel, status="current",
+                                          outputs=manifest.entries[j.rel].get("outputs", [])))
+                summary.add(results[-1])
+                if progress:
+                    progress.update(1)
+            else:
+                todo.append(j)
+        jobs = todo
     workers = _jobs(getattr(args, "jobs", None), len(jobs))
     try:
         _engine(args, config, jobs, opts, workers, on_result)
@@ -260,6 +360,8 @@ def _run(args, config, jobs, problems, opts, hook: str | None = None) -> int:
     finally:
         if progress:
             progress.close()
+        if manifest is not None:
+            manifest.close()
         _finish_outputs(jobs, opts)
     if not args.quiet and hook is None:
         print(summary.table(), file=sys.stderr)

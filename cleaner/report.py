@@ -19,7 +19,7 @@ _OWN_CATEGORIES = {"model": "model", "repeat": "repeat", "normalize": "whitespac
 class FileResult:
     path: str  # input path as found
     id: str  # relative id (document id)
-    status: str  # cleaned | unchanged | skipped | error
+    status: str  # cleaned | unchanged | current (--resume: up to date) | skipped | error
     reason: str = ""  # skip reason or error message
     outputs: list[str] = field(default_factory=list)
     language: str = ""
@@ -30,6 +30,7 @@ class FileResult:
     rules: dict[str, int] = field(default_factory=dict)  # edits per rule id
     stories: int = 1
     boundaries: list = field(default_factory=list)
+    sha256: str = ""  # of the input bytes, for --resume
     explain: list[str] = field(default_factory=list)
     diff: str = ""
 
@@ -98,6 +99,7 @@ class Summary:
     files: int = 0
     cleaned: int = 0
     unchanged: int = 0
+    current: int = 0
     skipped: Counter = field(default_factory=Counter)
     errors: int = 0
     bytes_in: int = 0
@@ -113,6 +115,8 @@ class Summary:
             self.skipped[r.reason.split(":")[0] or "skipped"] += 1
         elif r.status == "error":
             self.errors += 1
+        elif r.status == "current":
+            self.current += 1
         else:
             setattr(self, r.status, getattr(self, r.status) + 1)
             self.bytes_in += r.bytes_in
@@ -125,6 +129,7 @@ class Summary:
     def table(self) -> str:
         rows = [f"files       {self.files}   cleaned {self.cleaned}   unchanged {self.unchanged}   "
                 f"skipped {sum(self.skipped.values())}   errors {self.errors}"
+                + (f"   up to date {self.current}" if self.current else "")
                 + ("   (interrupted)" if self.interrupted else "")]
         if self.skipped:
             rows.append("skipped     " + ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())))
@@ -142,7 +147,7 @@ class Summary:
         return "\n".join(rows)
 
     def to_json(self) -> dict:
-        return {"files": self.files, "cleaned": self.cleaned, "unchanged": self.unchanged,
+        return {"files": self.files, "cleaned": self.cleaned, "unchanged": self.unchanged, "current": self.current,
                 "skipped": dict(sorted(self.skipped.items())), "errors": self.errors,
                 "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
                 "removed_chars": dict(sorted(self.removed.items())), "languages": dict(sorted(self.languages.items())),

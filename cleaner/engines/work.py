@@ -15,6 +15,7 @@ from ..document import Document
 from ..io import Job, read_capped, story_name, write_atomic
 from ..pipeline import Pipeline, StageError
 from ..report import FileResult, explain_lines, summarize_edits
+from ..resume import file_hash
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class RunOptions:
     explain: bool = False
     diff: bool = False
     debug: bool = False
+    against_target: bool = False  # "unchanged" means the target already holds this output (hooks)
 
 
 def output_bytes(text: str) -> bytes:
@@ -47,6 +49,7 @@ def clean_job(pipeline: Pipeline, job: Job, opts: RunOptions) -> tuple[FileResul
         result.status, result.reason = "skipped", "too-large"
         return result, None
     result.bytes_in = len(data)
+    result.sha256 = file_hash(data)
     try:
         doc = pipeline(Document(id=job.rel, raw=data))
     except StageError as e:
@@ -64,11 +67,16 @@ def clean_job(pipeline: Pipeline, job: Job, opts: RunOptions) -> tuple[FileResul
     result.stories = 1 + len(doc.stories)
     result.boundaries = doc.metadata.get("story_boundaries", [])
     result.bytes_out = len(output_bytes(doc.text)) + sum(len(output_bytes(s.text)) for s in doc.stories)
-    unchanged = not doc.stories and output_bytes(doc.text) == data
+    reference = data
+    if opts.against_target and job.target is not None and job.target != job.source:
+        reference = job.target.read_bytes() if job.target.is_file() else None
+    unchanged = not doc.stories and output_bytes(doc.text) == reference
     result.status = "unchanged" if unchanged else "cleaned"
     if opts.explain:
         result.explain = explain_lines(doc, pipeline.ruleset)
     if opts.diff and original is not None:
+        if reference is not data:  # compared with an existing sibling output: show that difference
+            original = reference.decode("utf-8", "replace") if reference is not None else ""
         result.diff = unified_diff(original, doc.text, job.rel)
     return result, doc
 
@@ -80,11 +88,11 @@ def write_outputs(job: Job, doc: Document, result: FileResult, opts: RunOptions)
         return
     target = job.target
     mode = None
-    if opts.in_place:
+    if result.status == "unchanged" and (opts.in_place or opts.against_target):
+        return
+    if opts.in_place and target.exists():
         target = Path(os.path.realpath(target))
         mode = target.stat().st_mode
-        if result.status == "unchanged":
-            return
     write_atomic(target, output_bytes(doc.text), mode)
     result.outputs = [str(job.target)]
     written = set()

@@ -13,7 +13,7 @@ from ..document import Document, Edit
 @dataclass(frozen=True)
 class Options:
     keep: tuple[str, ...] = ()  # language codes to keep (e.g. ["en", "de"]); empty keeps all
-    sample_chars: int = 3000  # detection reads at most this much text
+    sample_chars: int = 1200  # detection reads at most this much text (its cost grows with it)
     min_chars: int = 20  # below this many letters the language is "und" (undetermined)
 
     def validate(self) -> str | None:
