@@ -23,6 +23,9 @@ class Job:
     source: Path  # the input file as given/found
     rel: str  # path relative to its SRC root, with "/" separators: the document id
     target: Path | None  # main output file (None: stdout or check-only)
+    # Names beside `target` that look like its story files but are other inputs' outputs
+    # (cleaning a cleaned folder: `b.story2.txt` is an input too): never removed or overwritten.
+    reserved: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,12 @@ def walk(root: Path, problems: list[Problem], include: tuple[str, ...] = (), exc
 
 def plan(sources: Iterable[str], out: Path | None, problems: list[Problem], include=(), exclude=()) -> list[Job]:
     """Jobs for the given SRC paths. Each folder's tree is mirrored under `out`; a single file goes
-    to `out/<name>.txt`. Two inputs that would share an output keep their full name plus `.txt`."""
+    to `out/<name>.txt`. Two inputs that would share an output keep their full name plus `.txt`.
+
+    Nothing is dropped silently and the result does not depend on the order of `sources`: the same
+    file given twice is cleaned once; two different files that still claim one output name (`a/x.txt`
+    and `b/x.txt` given as two SRC folders) are both reported, and neither is written; an output
+    that would overwrite an input file is reported, never written."""
     jobs: list[tuple[Path, str, str]] = []
     for src in sources:
         p = Path(src)
@@ -107,30 +115,94 @@ def plan(sources: Iterable[str], out: Path | None, problems: list[Problem], incl
                 jobs.append((path, rel, rel))
         elif p.is_file():
             jobs.append((p, p.name, p.name))
-        elif p.is_symlink():
+        elif p.is_symlink() and not p.exists():
             problems.append(Problem(src, "dangling symlink"))
+        elif p.exists():  # a FIFO, socket or device: reading it could block forever
+            problems.append(Problem(src, "not a regular file"))
         else:
             problems.append(Problem(src, "no such file or folder"))
+    jobs = _unique(jobs)
     names: dict[str, int] = {}
     for _, _, rel in jobs:
         names[output_name(rel)] = names.get(output_name(rel), 0) + 1
-    result = []
-    claimed: set[str] = set()
+    claims: dict[str, list[tuple[Path, str]]] = {}
     for path, rel, _ in jobs:
         name = output_name(rel)
         if names[name] > 1 and not rel.endswith(".txt"):
             name = rel + ".txt"
-        if name in claimed:  # the same file given twice (or through two SRC paths): clean it once
+        claims.setdefault(name, []).append((path, rel))
+    inputs = {_real(path) for path, _, _ in jobs}
+    # An output that would have to be a folder for another one ("x.txt" from x.html, and
+    # "x.txt/inner.txt" from a folder named x.txt): whichever is written second would fail.
+    folders = {name.rsplit("/", 1)[0] for name in claims if "/" in name}
+    folders |= {f.rsplit("/", k)[0] for f in list(folders) for k in range(1, f.count("/") + 1)}
+    result = []
+    for name, owners in claims.items():
+        if name in folders:
+            for path, _ in owners:
+                problems.append(Problem(str(path), f"output {name} would also have to be a folder for other "
+                                                   "outputs: not written; clean it into a separate --out folder"))
             continue
-        claimed.add(name)
-        result.append(Job(path, rel, (out / name) if out is not None else None))
-    return result
+        if len(owners) > 1:
+            others = ", ".join(str(p) for p, _ in owners)
+            for path, _ in owners:
+                problems.append(Problem(str(path), f"output name {name} is claimed by several inputs ({others}): "
+                                                   "not written; clean them into separate --out folders"))
+            continue
+        path, rel = owners[0]
+        target = (out / name) if out is not None else None
+        if target is not None and _real(target) in inputs:
+            problems.append(Problem(str(path), f"output {target} would overwrite an input file: not written "
+                                               "(use another --out folder, or --in-place)"))
+            continue
+        result.append(Job(path, rel, target))
+    order = {path: i for i, (path, _, _) in enumerate(jobs)}
+    result.sort(key=lambda j: order[j.source])
+    return _reserve_story_names(result)
+
+
+_STORY_RE = re.compile(r"^(?P<stem>.+)\.story\d+\.txt$")
+
+
+def _reserve_story_names(jobs: list[Job]) -> list[Job]:
+    by_stem: dict[tuple[Path, str], set[str]] = {}
+    for j in jobs:
+        m = _STORY_RE.match(j.target.name) if j.target is not None else None
+        if m:
+            by_stem.setdefault((j.target.parent, m["stem"]), set()).add(j.target.name)
+    if not by_stem:
+        return jobs
+    out = []
+    for j in jobs:
+        names = by_stem.get((j.target.parent, j.target.name[:-4])) if j.target is not None else None
+        out.append(Job(j.source, j.rel, j.target, frozenset(names)) if names else j)
+    return out
+
+
+def _real(path: Path) -> str:
+    return os.path.realpath(path)
+
+
+def _unique(jobs: list[tuple[Path, str, str]]) -> list[tuple[Path, str, str]]:
+    """Drop repeats of one file reached under the same relative name (a SRC given twice, or a file
+    and its folder both given)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for path, rel, name in jobs:
+        key = (_real(path), output_name(rel))
+        if key not in seen:
+            seen.add(key)
+            out.append((path, rel, name))
+    return out
 
 
 def read_capped(path: Path, limit: int) -> bytes | None:
     """The file's bytes, or None when it is larger than `limit` (never read whole into memory)."""
     with open(path, "rb") as f:
-        data = f.read(limit + 1)
+        size = os.fstat(f.fileno()).st_size
+        if size > limit:  # known too large: not even the first `limit` bytes are read
+            return None
+        data = f.read(limit + 1)  # the size of pipes and /proc files is not known: read at most limit+1
     return None if len(data) > limit else data
 
 

@@ -14,18 +14,42 @@ from .work import RunOptions, process_job
 _worker: dict = {}  # per worker process: its pipeline and options, built once by the initializer
 
 
-def _init(config: Config, opts: RunOptions | None) -> None:
+def _init(pipeline: Pipeline, opts: RunOptions | None) -> None:
+    # Nothing here may fail: a Pool restarts a worker whose initializer raised, forever (a hang).
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
-    _worker["pipeline"] = Pipeline.from_config(config, keep_input=bool(opts and opts.diff))
+    _worker["pipeline"] = pipeline
     _worker["opts"] = opts
 
 
+class WorkerError(Exception):
+    """An exception raised in a worker (--debug), carried to the parent as text: the original may not
+    survive pickling, and an exception the pool cannot unpickle hangs the whole run."""
+
+
+def _sendable(e: Exception) -> Exception:
+    """`e` itself if it survives the trip to the parent, else a WorkerError with its traceback."""
+    import pickle
+    import traceback
+
+    try:
+        pickle.loads(pickle.dumps(e))
+        return e
+    except Exception:
+        return WorkerError("in a worker process:\n" + "".join(traceback.format_exception(e)))
+
+
 def _run_shard(shard: Sequence[Job]) -> list[FileResult]:
-    return [process_job(_worker["pipeline"], job, _worker["opts"]) for job in shard]
+    try:
+        return [process_job(_worker["pipeline"], job, _worker["opts"]) for job in shard]
+    except Exception as e:
+        raise _sendable(e) from None
 
 
 def _clean_docs(docs: Sequence[Document]) -> list[Document]:
-    return [_worker["pipeline"](d) for d in docs]
+    try:
+        return [_worker["pipeline"](d) for d in docs]
+    except Exception as e:
+        raise _sendable(e) from None
 
 
 def shards(items: Sequence, jobs: int, most: int = 64) -> list[Sequence]:
@@ -38,9 +62,12 @@ def shards(items: Sequence, jobs: int, most: int = 64) -> list[Sequence]:
 
 
 def _pool(jobs: int, config: Config, opts: RunOptions | None):
+    """A pool whose workers share one pipeline, built here in the parent: a bad rule file or option
+    raises once, in the parent (exit 2), and forked workers inherit the built stages for free."""
     import multiprocessing as mp
 
-    return mp.get_context("fork").Pool(jobs, initializer=_init, initargs=(config, opts))
+    pipeline = Pipeline.from_config(config, keep_input=bool(opts and opts.diff))
+    return mp.get_context("fork").Pool(jobs, initializer=_init, initargs=(pipeline, opts))
 
 
 def run_jobs(config: Config, jobs_list: Sequence[Job], opts: RunOptions, workers: int,

@@ -93,12 +93,15 @@ def write_outputs(job: Job, doc: Document, result: FileResult, opts: RunOptions)
     if opts.in_place and target.exists():
         target = Path(os.path.realpath(target))
         mode = target.stat().st_mode
+    stories = [(story, Path(story_name(str(target), story.metadata.get("story_index", k))))
+               for k, story in enumerate(doc.stories, start=2)]
+    taken = [p.name for _, p in stories if p.name in job.reserved]
+    if taken:  # which of two inputs' outputs won would depend on the order the workers finish
+        raise OSError(f"story output {taken[0]} is also the output of another input")
     write_atomic(target, output_bytes(doc.text), mode)
     result.outputs = [str(job.target)]
-    written = set()
-    for k, story in enumerate(doc.stories, start=2):
-        k = story.metadata.get("story_index", k)
-        spath = Path(story_name(str(target), k))
+    written = set(job.reserved)
+    for story, spath in stories:
         write_atomic(spath, output_bytes(story.text), mode)
         result.outputs.append(str(spath))
         written.add(spath.name)
@@ -124,10 +127,17 @@ def _remove_stale_stories(target: Path, written: set[str]) -> None:
 
 
 def process_job(pipeline: Pipeline, job: Job, opts: RunOptions) -> FileResult:
-    result, doc = clean_job(pipeline, job, opts)
-    if doc is not None and result.status in ("cleaned", "unchanged"):
-        try:
-            write_outputs(job, doc, result, opts)
-        except OSError as e:
-            result.status, result.reason = "error", f"cannot write output: {e.strerror or e}"
+    try:
+        result, doc = clean_job(pipeline, job, opts)
+        if doc is not None and result.status in ("cleaned", "unchanged"):
+            try:
+                write_outputs(job, doc, result, opts)
+            except OSError as e:
+                result.status, result.reason = "error", f"cannot write output: {e.strerror or e}"
+    except Exception as e:
+        # A failure outside the stages (reading, the report, a diff) is still this file's error: raised
+        # in a worker it would end the whole run with a traceback.
+        if opts.debug:
+            raise
+        return FileResult(path=str(job.source), id=job.rel, status="error", reason=f"{type(e).__name__}: {e}")
     return result

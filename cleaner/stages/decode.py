@@ -88,9 +88,18 @@ def _declared(data: bytes, is_html: bool) -> str | None:
 
 def _guessed(data: bytes) -> str | None:
     """bs4's UnicodeDammit guess (charset-normalizer behind it), only when it decodes cleanly."""
+    import logging
+
     from bs4.dammit import UnicodeDammit
 
-    dammit = UnicodeDammit(data, known_definite_encodings=[], is_html=False)
+    # Its last resort decodes with U+FFFD and logs a warning that would reach the CLI's stderr as a
+    # line naming no file; that result is refused just below anyway.
+    log = logging.getLogger("bs4.dammit")
+    was, log.disabled = log.disabled, True
+    try:
+        dammit = UnicodeDammit(data, known_definite_encodings=[], is_html=False)
+    finally:
+        log.disabled = was
     enc = dammit.original_encoding
     if dammit.unicode_markup is None or dammit.contains_replacement_characters or not enc:
         return None

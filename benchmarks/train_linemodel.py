@@ -1,0 +1,333 @@
+"""Train cleaner's line model and export it to cleaner/data/linemodel.json (seeded, reproducible).
+
+    python benchmarks/train_linemodel.py --loso          # leave-one-set-out figures (the honest ones)
+    python benchmarks/train_linemodel.py --export        # train on all sets, write the weights
+    python benchmarks/train_linemodel.py --insample      # train on all, score each set (optimistic)
+
+Dev-time tools only: lightgbm (trees) is used here and never at runtime; the exported ensembles are
+scored by cleaner.linemodel with numpy.
+
+Inputs: the eval sets' NAME.naive.txt (text model) or, with --html, the lines the html stage
+produces from NAME.html.gz together with its DOM hints. By default the lines are what the pipeline
+hands the model: the text after the stages before boilerplate and after boilerplate's own rules
+(pipeline run with the model off, when that option exists), so training and inference see the
+same lines. Labels: lm_data.coverage (gold 4-gram coverage of each line).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aeb  # noqa: E402
+import lm_data  # noqa: E402
+from cleaner import linemodel as lm  # noqa: E402
+
+SEED = 20240611
+OUT = lm_data.REPO / "cleaner" / "data" / "linemodel.json"
+_TOK = lm._TOK
+
+PARAMS = dict(objective="binary", learning_rate=0.12, num_leaves=15, min_data_in_leaf=80,
+              feature_fraction=0.8, bagging_fraction=0.6, bagging_freq=1, lambda_l2=1.0,
+              max_depth=6, verbose=-1, seed=SEED, deterministic=True, force_row_wise=True, num_threads=2)
+ROUNDS1, ROUNDS2 = 120, 120
+
+
+# ---------------------------------------------------------------- vocabulary
+def build_vocab(docs, min_docs: int = 12, size: int = 4000) -> dict[str, float]:
+    """Word -> log-odds of appearing in a content line vs a boilerplate line. Counted once per
+    document and side, so one site's repeated menu cannot dominate."""
+    pos, neg = Counter(), Counter()
+    for d in docs:
+        p, q = set(), set()
+        for x, lab in zip(d.lines, d.labels):
+            (p if lab else q).update(t.lower() for t in _TOK.findall(x))
+        pos.update(p)
+        neg.update(q)
+    n = len(docs)
+    cand = [w for w in set(pos) | set(neg) if pos[w] + neg[w] >= min_docs and not w.isdigit()]
+    lo = {w: math.log((pos[w] + 1) / (n + 2)) - math.log((neg[w] + 1) / (n + 2)) for w in cand}
+    keep = sorted(cand, key=lambda w: (-abs(lo[w]) * math.log(pos[w] + neg[w]), w))[:size]
+    return {w: round(lo[w], 3) for w in sorted(keep)}
+
+
+def build_class_vocab(docs, min_docs: int = 8, size: int = 1500) -> dict[str, float]:
+    """Class/id word -> log-odds of content (from the html stage's hints), counted per document."""
+    pos, neg = Counter(), Counter()
+    for d in docs:
+        if not d.hints:
+            continue
+        p, q = set(), set()
+        for h, lab in zip(d.hints, d.labels):
+            (p if lab else q).update(lm.class_tokens(str(h.get("class_hint") or "")))
+        pos.update(p)
+        neg.update(q)
+    n = sum(1 for d in docs if d.hints)
+    cand = [w for w in set(pos) | set(neg) if pos[w] + neg[w] >= min_docs and len(w) > 1]
+    lo = {w: math.log((pos[w] + 1) / (n + 2)) - math.log((neg[w] + 1) / (n + 2)) for w in cand}
+    keep = sorted(cand, key=lambda w: (-abs(lo[w]) * math.log(pos[w] + neg[w]), w))[:size]
+    return {w: round(lo[w], 3) for w in sorted(keep)}
+
+
+# ---------------------------------------------------------------- matrices
+VOCAB_LANG = "en"
+VOCAB_DROPOUT = 3  # 1 page in N is featurised without the vocabulary
+
+
+def _dropout_bucket(name: str, aug: float) -> bool:
+    """True = use the vocabulary. Deterministic (a hash of the page name, not Python's hash())."""
+    import zlib
+
+    return zlib.crc32(f"{name}/{aug}".encode()) % VOCAB_DROPOUT != 0
+def doc_weights(d, ntok, aug: float = 1.0):
+    denom = max(50.0, sum(t for t, lab in zip(ntok, d.labels) if lab))
+    return [aug * (t + 1) / denom for t in ntok]
+
+
+def matrix(docs, vocab, html=False, aug_gold=0.0, class_vocab=None):
+    """Stage-1 rows for every line of every doc (+ gold texts as all-content docs when aug_gold)."""
+    X, y, w, g, nt = [], [], [], [], []
+    items = [(d, d.lines, d.labels, d.hints, 1.0) for d in docs]
+    if aug_gold:
+        for d in docs:
+            gl = [x for x in d.gold.splitlines() if x.strip()]
+            if gl:
+                items.append((d, gl, [1] * len(gl), None, aug_gold))
+    for k, (d, lines, labels, hints, a) in enumerate(items):
+        if not lines:
+            continue
+        if html and (hints is None or len(hints) != len(lines)):
+            hints = [{}] * len(lines)
+        # vocabulary dropout: a third of the pages (fixed by name) are featurised without the
+        # vocabulary, as non-English pages are at inference, so the model also learns their shape
+        use_vocab = vocab if _dropout_bucket(d.name, a) else {}
+        rows = lm.line_features(lines, hints if html else None, use_vocab, None, class_vocab, VOCAB_LANG)
+        ntok = [len(_TOK.findall(x)) for x in lines]
+        denom = max(50.0, sum(t for t, lab in zip(ntok, labels) if lab))
+        X += rows
+        y += labels
+        w += [a * (t + 1) / denom for t in ntok]
+        g += [k] * len(lines)
+        nt.append(ntok)
+    return np.asarray(X, dtype=np.float64), np.asarray(y), np.asarray(w), np.asarray(g), nt
+
+
+def context(p, groups, ntoks):
+    out = []
+    start = 0
+    for ntok in ntoks:
+        n = len(ntok)
+        out += lm.context_features(p[start:start + n].tolist(), ntok)
+        start += n
+    return np.asarray(out, dtype=np.float64)
+
+
+def _train(X, y, w, rounds):
+    import lightgbm as lgb
+
+    return lgb.train(PARAMS, lgb.Dataset(X, y, weight=w, free_raw_data=True), num_boost_round=rounds)
+
+
+def fit(docs, vocab, html=False, aug_gold=0.3, folds=2, class_vocab=None):
+    """Stage 1 on all rows; stage 2 on stage-1 out-of-fold scores (grouped by document)."""
+    X, y, w, g, nt = matrix(docs, vocab, html, aug_gold, class_vocab)
+    b1 = _train(X, y, w, ROUNDS1)
+    oof = np.zeros(len(y))
+    fold_of_group = np.asarray([random.Random(SEED + k).randrange(folds) for k in range(g.max() + 1)])
+    f = fold_of_group[g]
+    for k in range(folds):
+        m = f == k
+        oof[m] = _train(X[~m], y[~m], w[~m], ROUNDS1).predict(X[m])
+    X2 = np.hstack([X, context(oof, g, nt)])
+    b2 = _train(X2, y, w, ROUNDS2)
+    return b1, b2
+
+
+# ---------------------------------------------------------------- export / inference
+def export_forest(booster) -> dict:
+    """Flatten a lightgbm booster into cleaner.linemodel.Forest arrays."""
+    dump = booster.dump_model()
+    feature, threshold, left, right, value, roots = [], [], [], [], [], []
+    depth = 0
+
+    def walk(node, d):
+        nonlocal depth
+        i = len(feature)
+        feature.append(0)
+        threshold.append(float("inf"))
+        left.append(i)
+        right.append(i)
+        value.append(0.0)
+        if "leaf_value" in node:
+            value[i] = node["leaf_value"]
+            depth = max(depth, d)
+            return i
+        assert node["decision_type"] == "<=", node["decision_type"]
+        feature[i] = node["split_feature"]
+        threshold[i] = node["threshold"]
+        left[i] = walk(node["left_child"], d + 1)
+        right[i] = walk(node["right_child"], d + 1)
+        return i
+
+    for t in dump["tree_info"]:
+        roots.append(walk(t["tree_structure"], 0))
+    return {"feature": feature, "threshold": [float(f"{x:.9g}") if math.isfinite(x) else 1e300 for x in threshold],
+            "left": left, "right": right, "value": [float(f"{v:.7g}") for v in value], "roots": roots,
+            "depth": depth, "bias": 0.0}
+
+
+def model_dict(b1, b2, html, guard_cfg, vocab, class_vocab=None):
+    return {"html": html, "features": lm.feature_names(html), "vocab": vocab, "vocab_lang": VOCAB_LANG,
+            "class_vocab": class_vocab or {},
+            "stage1": export_forest(b1),
+            "stage2": export_forest(b2), "guard": guard_cfg}
+
+
+def score_docs(model: "lm.LineModel", docs, html=False, threshold=0.5):
+    """(pred texts, scores) with the exported model (the runtime code path)."""
+    preds = []
+    for d in docs:
+        p = model.predict(d.lines, d.hints if html else None)
+        preds.append([x for x, s in zip(d.lines, p) if s >= threshold])
+    return preds
+
+
+def kept_hints(model, docs, html):
+    out = []
+    for d in docs:
+        if not html or not d.hints or len(d.hints) != len(d.lines):
+            out.append(None)
+            continue
+        p = model.predict(d.lines, d.hints)
+        out.append([h for h, s in zip(d.hints, p) if s >= 0.5])
+    return out
+
+
+def evaluate(model, docs, html=False):
+    kept = score_docs(model, docs, html)
+    sc = aeb.score((d.name, d.gold, "\n".join(k)) for d, k in zip(docs, kept))
+    # idempotence: a second pass over the kept lines
+    removed2 = tot2 = 0
+    for k, kh in zip(kept, kept_hints(model, docs, html) if html else [None] * len(kept)):
+        if not k:
+            continue
+        p = model.predict(k, kh)
+        nt = [len(_TOK.findall(x)) for x in k]
+        removed2 += sum(t for t, s in zip(nt, p) if s < 0.5)
+        tot2 += sum(nt)
+    # clean text: gold texts as input
+    gold_dropped = gold_tot = docs_hurt = 0
+    for d in docs:
+        gl = [x for x in d.gold.splitlines() if x.strip()]
+        if not gl:
+            continue
+        p = model.predict(gl, None)
+        nt = [len(_TOK.findall(x)) for x in gl]
+        dr = sum(t for t, s in zip(nt, p) if s < 0.5)
+        gold_dropped += dr
+        gold_tot += sum(nt)
+        docs_hurt += dr > 0
+    return sc, removed2 / max(1, tot2), gold_dropped / max(1, gold_tot), docs_hurt
+
+
+def self_augment(model, docs, html=False):
+    """Second-pass pages: what a first model keeps of each page, labelled like the first pass (the
+    boilerplate stage scores a page again after removing lines; a model trained on these learns
+    not to keep eating lines)."""
+    out = []
+    for d in docs:
+        p = model.predict(d.lines, d.hints if html else None)
+        keep = [i for i, v in enumerate(p) if v >= 0.5]
+        if not keep or len(keep) == len(d.lines):
+            continue
+        hints = [d.hints[i] for i in keep] if (html and d.hints and len(d.hints) == len(d.lines)) else None
+        out.append(lm_data.Doc(d.set, d.name + "#2", [d.lines[i] for i in keep], d.gold,
+                               [d.cover[i] for i in keep], hints))
+    return out
+
+
+def build(train_docs, html=False, aug_gold=0.3, guard_cfg=None, self_aug=False):
+    vocab = build_vocab(train_docs)
+    class_vocab = build_class_vocab(train_docs) if html else {}
+    guard_cfg = guard_cfg if guard_cfg is not None else {}
+    b1, b2 = fit(train_docs, vocab, html, aug_gold, class_vocab=class_vocab)
+    d = model_dict(b1, b2, html, guard_cfg, vocab, class_vocab)
+    if self_aug:
+        extra = self_augment(lm.LineModel(d, vocab), train_docs, html)
+        b1, b2 = fit(train_docs + extra, vocab, html, aug_gold, class_vocab=class_vocab)
+        d = model_dict(b1, b2, html, guard_cfg, vocab, class_vocab)
+    return lm.LineModel(d, vocab), d, vocab
+
+
+def load(sets, html=False, source="pipe"):
+    if html:
+        return {s: lm_data.load_pipeline_set(s, "html") for s in sets}
+    if source == "pipe":
+        return {s: lm_data.load_pipeline_set(s, "text") for s in sets}
+    return {s: lm_data.load_set(s) for s in sets}
+
+
+def report(tag, s, res):
+    sc, idem, gold_drop, hurt = res
+    line = (f"{tag:9s} {s:18s} {sc.line()}  pass2-removed={idem:.4f} gold-as-input-dropped={gold_drop:.4f}"
+            f" gold-docs-touched={hurt}")
+    print(line, flush=True)
+    return line
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--loso", action="store_true")
+    ap.add_argument("--insample", action="store_true")
+    ap.add_argument("--export", action="store_true")
+    ap.add_argument("--html", action="store_true")
+    ap.add_argument("--sets", default=",".join(lm_data.SETS))
+    ap.add_argument("--aug-gold", type=float, default=0.3)
+    ap.add_argument("--source", choices=("pipe", "naive"), default="pipe",
+                    help="pipe: the lines the pipeline hands the model (default); naive: the raw dumps")
+    ap.add_argument("--log", default=None, help="append result lines to this file")
+    ap.add_argument("--self-aug", action="store_true",
+                    help="retrain with the first model's kept lines as extra pages (idempotence)")
+    a = ap.parse_args(argv)
+    sets = a.sets.split(",")
+    data = load(sets, a.html, a.source)
+    lines = []
+    t0 = time.time()
+    guard_cfg = {"min_prose": 0.9, "max_drop": 0.1}
+    if a.loso:
+        for held in sets:
+            train = [d for s in sets if s != held for d in data[s]]
+            model, _, _ = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
+            lines.append(report("loso", held, evaluate(model, data[held], a.html)))
+    if a.insample or a.export:
+        train = [d for s in sets for d in data[s]]
+        model, d, vocab = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
+        if a.insample:
+            for s in sets:
+                lines.append(report("insample", s, evaluate(model, data[s], a.html)))
+        if a.export:
+            kind = "html" if a.html else "text"
+            blob = json.loads(OUT.read_text()) if OUT.exists() else {"models": {}}
+            blob["models"][kind] = d
+            blob["trained_on"] = sets
+            OUT.write_text(json.dumps(blob, separators=(",", ":"), sort_keys=True))
+            print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KiB)")
+    print(f"[{time.time() - t0:.0f}s]")
+    if a.log:
+        with open(a.log, "a") as f:
+            f.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,558 @@
+"""boilerplate: remove the lines that rules, block headings, repeats and the line model mark.
+
+One pass runs four steps over the lines, each seeing what the ones before it left:
+  1. rules    line/block rules remove a whole line; prefix/suffix rules trim a fragment, repeated per
+              line until no rule matches (a trim can uncover another prefix, or leave a line a line
+              rule then matches).
+  2. blocks   a line removed by a block rule (a "Related" / "Most read" heading) pulls in the short
+              link-title lines under it, up to max_block_lines, stopping at the first prose line
+              and before anything that looks like the headline of an article (see _pull_block).
+  3. repeats  a line printed more than once (same words, any case): a duplicated paragraph or a
+              headline-like line keeps its first occurrence; a sentence-like line whose copies sit
+              close together (image alt text + caption) is a caption, and all its copies go.
+  4. model    cleaner.linemodel.predict scores the remaining lines; those below model_threshold go.
+Removing lines gives lines new neighbours, which can trigger steps 2-4 anew, so passes repeat until
+one changes nothing (at most max_passes): running the stage on its own output then changes nothing.
+
+Every change is an Edit whose `line` is the 1-based line number in the text this call received,
+also for changes made in later passes. A whole line removed: action "remove", before = the line. A
+trimmed fragment: action "replace", before = the line, after = what is kept. When it removed
+anything, the stage also leaves metadata["boilerplate_line_map"]: the input line number of each
+output line (the stories stage uses it to see where removed datelines and lists were).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..document import Document, Edit
+from ..textutil import join_lines
+
+# A line ending like a sentence: terminal punctuation, optionally inside closing quotes/brackets.
+_SENTENCE_END = re.compile(r"[.!…:;][\"'”’»)\]]*$")
+_CAPTION_END = re.compile(r"[.!…][\"'”’»)\]]*$")
+_LETTER = re.compile(r"[^\W\d_]")
+# "Price: $20", "Why it stands out:" - a short label and a colon: a field of a repeated list item.
+_FIELD = re.compile(r"^\S+(?: \S+){0,3}:(?:\s|$)")
+# Rule categories that mark an article's header: a link title followed by one is a headline.
+_HEADER_CATEGORIES = frozenset({"byline", "dateline"})
+
+
+@dataclass(frozen=True)
+class Options:
+    rules: bool = True  # apply the rule files' line/prefix/suffix/block rules
+    blocks: bool = True  # a block heading pulls in the short link-title lines under it
+    repeats: bool = True  # repeated headlines keep their first copy; repeated captions go
+    model: bool = True  # remove lines the learned line scorer rates below model_threshold
+    model_threshold: float = 0.5
+    max_block_lines: int = 15  # most lines one block heading can pull in
+    block_line_max_words: int = 16  # a longer line under a heading is prose and ends the block
+    block_gap: int = 2  # a run of more lines removed by other rules ends a block
+    block_lookahead: int = 3  # in the page header, titles this close above the first prose stay
+    block_lookahead_body: int = 0  # the same below the article's first prose
+    repeat_min_words: int = 4  # shorter repeated lines ("Reply", "Home") are left to the rules/model
+    repeat_paragraph_words: int = 25  # a repeated line longer than this is a duplicated paragraph
+    repeat_max_copies: int = 3  # a short line printed more often is a template label, left alone
+    caption_distance: int = 3  # copies of a sentence-like line this close (in lines) are a caption
+    max_passes: int = 4
+
+    def validate(self) -> str | None:
+        if not 0.0 <= self.model_threshold <= 1.0:
+            return "model_threshold must be between 0 and 1"
+        if self.max_passes < 1:
+            return "max_passes must be at least 1"
+        for name in ("max_block_lines", "block_line_max_words", "block_gap", "block_lookahead", "block_lookahead_body",
+                     "repeat_min_words",
+                     "repeat_paragraph_words", "repeat_max_copies", "caption_distance"):
+            if getattr(self, name) < 0:
+                return f"{name} must not be negative"
+        return None
+
+
+class _RuleGroup:
+    """The rules of one match kind, found fast. Trying some 150 regexes on every line would cost more
+    than the rest of the pipeline, so a line only meets the rules that could match it at all. Two
+    facts about each rule, read from its parsed pattern once, decide that:
+      - heads: for a start-anchored rule ('^...', most of them), the first characters (up to
+        _HEAD) a match can start with; rules are indexed by them, so a line starting "Sha" only
+        meets the rules that can start with "sha" (fewer characters when the next can be anything);
+      - factors: literal strings one of which every match contains ("cookie", ":", "©"); a line
+        that contains none of them (checked with `in`, casefolded) cannot match.
+    Rules with neither are tried on every line. Each test also skips lines longer than the rule's
+    max_words. Of the rules left, the first in file order that matches names the edit."""
+
+    def __init__(self, rules, prefix_rules: bool = False):
+        self.rules = tuple(rules)
+        by_head: dict[str, list] = defaultdict(list)
+        rest = []
+        for k, r in enumerate(self.rules):
+            shape = _shape(r.pattern, assume_start=prefix_rules)
+            # max_words bounds a line rule's whole line, but only the fragment a prefix/suffix rule cuts
+            limit = r.max_words if r.max_words is not None and r.match in ("line", "block") else 1 << 30
+            entry = (limit, shape.factors, r.regex.search, k, r)
+            if shape.heads is None:
+                rest.append(entry)
+            else:
+                for head in shape.heads:
+                    by_head[head].append(entry)
+        # Longest word allowance first, so a scan stops at the first rule too short for the line.
+        self._by_head = {h: tuple(sorted(v, key=lambda e: -e[0])) for h, v in by_head.items()}
+        self._rest = tuple(sorted(rest, key=lambda e: -e[0]))
+
+    def find(self, line: str, words: int, keys: tuple[str, ...] | None = None):
+        """(rule, (start, end)) of the first rule, in file order, that matches `line`; or None.
+        `keys` (from _line_keys) may be passed in when several groups look at the same line."""
+        if not self.rules:
+            return None
+        folded = None
+        hits = []
+        for entries in [*(self._by_head.get(key, ()) for key in (keys or _line_keys(line))), self._rest]:
+            for limit, factors, search, k, rule in entries:
+                if words > limit:
+                    break  # the rest allow even fewer words
+                if factors is not None:
+                    if folded is None:
+                        folded = _fold(line)
+                    for f in factors:
+                        if f in folded:
+                            break
+                    else:
+                        continue
+                if search(line):
+                    hits.append((k, rule))
+        if len(hits) > 1:
+            hits.sort(key=lambda h: h[0])
+        for _, rule in hits:
+            span = rule.find(line)  # the exact test: word limits, prefix/suffix spans
+            if span is not None:
+                return rule, span
+        return None
+
+
+# ------------------------------------------------------------------ regex shape analysis
+# Read with the stdlib's own regex parser (re._parser, Python 3.11+). Whatever it cannot tell
+# (unknown internals, odd patterns) falls back to the safe answer: "may match any line".
+
+
+@dataclass(frozen=True)
+class _Shape:
+    heads: frozenset[str] | None = None  # keyed starts of a start-anchored pattern (see _heads)
+    factors: frozenset[str] | None = None  # folded literals, one of which every match contains
+
+
+def _shape(pattern: str, assume_start: bool = False) -> _Shape:
+    try:
+        from re import _parser as sre
+
+        items = list(sre.parse(pattern).data)
+    except Exception:
+        return _Shape()
+    heads = None
+    if assume_start or _anchored(sre, items):
+        for k in range(_HEAD, 0, -1):  # as many leading characters as can be listed
+            heads = _heads(sre, items, k)
+            if heads is not None:
+                break
+        if heads is not None and "" in heads:  # can match the empty string: any line
+            heads = None
+    factors = _factors(sre, items)
+    return _Shape(heads=None if heads is None else frozenset(heads),
+                  factors=None if not factors or "" in factors else frozenset(factors))
+
+
+def _anchored(sre, items) -> bool:
+    """Every path through `items` starts with '^'."""
+    if not items:
+        return False
+    op, av = items[0]
+    if op is sre.AT:
+        return av in (sre.AT_BEGINNING, sre.AT_BEGINNING_STRING)
+    if op is sre.SUBPATTERN:
+        return _anchored(sre, list(av[-1]))
+    if op is sre.BRANCH:
+        return all(_anchored(sre, list(b)) for b in av[1])
+    return False
+
+
+_HEAD = 3  # rules are indexed by up to three leading (keyed) characters a match can start with
+_MAX_FACTORS = 6  # more `in` tests than this cost about as much as the regex they would spare
+_MAX_HEADS = 5000
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+
+def _heads(sre, items, k: int) -> set[str] | None:
+    """The keyed starts (see _key) of every text `items` can match, cut at k characters; a string
+    shorter than k means a match can end there (the line then goes on with anything). None: the
+    pattern can start with too many things to list (\\w, '.', negated classes, ...)."""
+    seq = _seq_heads(sre, items, k)
+    return None if seq is None else {start for start, _ in seq}
+
+
+def _seq_heads(sre, items, k: int) -> set[tuple[str, bool]] | None:
+    cur = {("", True)}  # (start so far, can later items still add to it)
+    for item in items:
+        nxt = set()
+        for start, open_ in cur:
+            if not open_ or len(start) >= k:
+                nxt.add((start[:k], False))
+                continue
+            ext = _item_heads(sre, item, k - len(start))
+            if ext is None:
+                return None
+            nxt |= {((start + t)[:k], o and len(start + t) < k) for t, o in ext}
+        if len(nxt) > _MAX_HEADS:
+            return None
+        cur = nxt
+    return cur
+
+
+def _item_heads(sre, item, k: int) -> set[tuple[str, bool]] | None:
+    op, av = item
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):  # zero width
+        return {("", True)}
+    if op is sre.LITERAL:
+        return {(_key(chr(av)), True)}
+    if op is sre.IN:
+        keys = _class_keys(sre, av)
+        return None if keys is None else {(c, True) for c in keys}
+    if op is sre.SUBPATTERN:
+        return _seq_heads(sre, list(av[-1]), k)
+    if op is sre.BRANCH:
+        out: set[tuple[str, bool]] = set()
+        for branch in av[1]:
+            sub = _seq_heads(sre, list(branch), k)
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    if str(op) in _REPEATS:
+        lo, hi, sub_items = av
+        if lo > k + 1:
+            return None
+        out, cur = set(), {("", True)}
+        for count in range(min(hi, k + 1) + 1):  # k + 1 copies reach k characters or add nothing
+            if count >= lo:
+                out |= cur
+            nxt = set()
+            for start, open_ in cur:
+                if not open_ or len(start) >= k:
+                    nxt.add((start, open_))
+                    continue
+                ext = _seq_heads(sre, list(sub_items), k - len(start))
+                if ext is None:
+                    return None
+                nxt |= {((start + t)[:k], o) for t, o in ext}
+            cur = nxt
+        return out
+    return None  # ANY, NOT_LITERAL, categories, group references, atomic groups...
+
+
+def _class_keys(sre, av) -> set[str] | None:
+    out: set[str] = set()
+    for op, a in av:
+        if op is sre.LITERAL:
+            out.add(_key(chr(a)))
+        elif op is sre.RANGE and a[1] - a[0] <= 512:
+            out.update(_key(chr(c)) for c in range(a[0], a[1] + 1))
+        elif op is sre.CATEGORY and a in (sre.CATEGORY_DIGIT, sre.CATEGORY_UNI_DIGIT):
+            out.add("0")
+        elif op is sre.CATEGORY and a in (sre.CATEGORY_SPACE, sre.CATEGORY_UNI_SPACE):
+            out.add(" ")
+        else:  # NEGATE, \\w and other categories, wide ranges
+            return None
+    return out
+
+
+def _factors(sre, items) -> set[str] | None:
+    """Folded literal strings one of which every match of `items` contains: the rarest such set of
+    at most _MAX_FACTORS strings; None if the pattern has none."""
+    options = [o for o in _factor_options(sre, items) if len(o) <= _MAX_FACTORS]
+    return min(options, key=_rarity) if options else None
+
+
+def _factor_options(sre, items) -> list[set[str]]:
+    """Candidate factor sets of a sequence: each of its required parts gives one or two."""
+    options: list[set[str]] = []
+    run: list[str] = []
+    for op, av in [*items, (None, None)]:
+        if op is sre.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            options.append({_fold("".join(run))})
+            run = []
+        if op is sre.SUBPATTERN:
+            options += _factor_options(sre, list(av[-1]))
+        elif op is sre.BRANCH:
+            # every branch must contribute a set; try the smallest and the rarest per branch
+            per_branch = [_factor_options(sre, list(b)) for b in av[1]]
+            if all(per_branch):
+                options.append(set().union(*(min(o, key=lambda x: (len(x), _rarity(x))) for o in per_branch)))
+                options.append(set().union(*(min(o, key=_rarity) for o in per_branch)))
+        elif op is not None and str(op) in _REPEATS and av[0] >= 1:
+            options += _factor_options(sre, list(av[2]))
+        elif op is sre.IN and len(av) <= 8 and all(o is sre.LITERAL for o, _ in av):
+            options.append({_fold(chr(a)) for _, a in av})
+    return [o for o in options if o and "" not in o]
+
+
+# How often a character turns up in text, roughly: the factor set least likely to be in a line wins.
+def _rarity(strings: set[str]) -> float:
+    def p(s: str) -> float:
+        out = 1.0
+        for c in s:
+            out *= 0.16 if c == " " else 0.06 if c.isalpha() else 0.02 if c in ".,0123456789" else 0.004
+        return out
+    return sum(p(s) for s in strings)
+
+
+def _key(c: str) -> str:
+    """One character as the head index sees it: casefolded (so it covers what a case-sensitive or
+    (?i) pattern can match), every digit as "0" and every space as " " (as \\d and \\s see them)."""
+    if c.isdecimal():
+        return "0"
+    if c.isspace():
+        return " "
+    return _fold(c)[:1]
+
+
+def _line_keys(line: str) -> tuple[str, ...]:
+    """The head index keys of a line: its first 1.._HEAD keyed characters (distinct, longest first)."""
+    head = line[:_HEAD]
+    if not (head.isascii() and head.isalpha()):  # the common case is cheap; else key each character
+        head = "".join(_key(c) for c in head)
+    else:
+        head = head.lower()
+    return tuple(dict.fromkeys(head[:k] for k in range(len(head), 0, -1)))
+
+
+def _fold_table() -> dict[int, str]:
+    # (?i) also pairs a few characters that casefolding keeps apart (dotless i and i, long s and s,
+    # the Kelvin sign...); the regex module lists them. Fold each such group to one character.
+    try:
+        from re._casefix import _EXTRA_CASES
+    except ImportError:
+        return {}
+    table: dict[int, str] = {}
+    for a, others in _EXTRA_CASES.items():
+        group = [a, *others]
+        for c in group:
+            table[c] = chr(min(group))
+    return table
+
+
+_FOLD = _fold_table()  # a constant derived from the stdlib, not a cache: same for every document
+
+
+def _fold(text: str) -> str:
+    return text.casefold().translate(_FOLD)
+
+
+class Stage:
+    name = "boilerplate"
+
+    def __init__(self, options: Options, ruleset=None):
+        self.options = options
+        if ruleset is None:
+            from ..rules import load_rules
+
+            ruleset = load_rules()
+        # Language-specific rules name an edit before language-neutral ones ("Kommentare (12)" is a
+        # de.comments rule before it is a generic counter); otherwise the rule files' order.
+        rules = sorted(ruleset.rules, key=lambda r: r.lang == "*")
+        self._categories = {r.id: r.category for r in rules}
+        self._lines = _RuleGroup([r for r in rules if r.match in ("line", "block")])
+        self._prefix = _RuleGroup([r for r in rules if r.match == "prefix"], prefix_rules=True)
+        self._suffix = _RuleGroup([r for r in rules if r.match == "suffix"])
+
+    # ------------------------------------------------------------------ driver
+    def __call__(self, doc: Document) -> Document:
+        items = _compact([(n, line) for n, line in enumerate(doc.text.split("\n"), 1)])
+        dom = _dom_hints(items, doc.metadata.get("html_lines"))
+        memo: dict[str, tuple] = {}  # line text -> what the rules do to it, for this call only
+        edits: list[Edit] = []
+        for _ in range(self.options.max_passes):
+            items, new = self._pass(items, dom, memo)
+            if not new:
+                break
+            edits += new
+            items = _compact(items)
+        if edits:
+            edits.sort(key=lambda e: e.line or 0)  # stable: a line's trims stay before its removal
+            doc.edits.extend(edits)
+            doc.text = join_lines(text for _, text in items)
+            # For later stages (stories): the input line number of each output line. `items` is
+            # already in join_lines' shape, so its lines are the output's, one for one.
+            doc.metadata["boilerplate_line_map"] = [n for n, _ in items]
+        return doc
+
+    def _pass(self, items: list[tuple[int, str]], dom: dict[int, dict] | None = None,
+              memo: dict[str, tuple] | None = None) -> tuple[list[tuple[int, str]], list[Edit]]:
+        """One run of the four steps. Returns the kept (line number, text) items and the edits."""
+        edits: list[Edit] = []
+        removed: dict[int, Edit] = {}  # index in items -> its removal
+        items = list(items)
+        headings: list[tuple[int, str]] = []
+        if self.options.rules:
+            for i, (n, text) in enumerate(items):
+                if not text.strip():
+                    continue
+                if memo is None or text not in memo:
+                    result = self._apply_rules(text)
+                    if memo is not None:
+                        memo[text] = result
+                else:
+                    result = memo[text]
+                kept, steps, block = result
+                line_edits = [Edit(self.name, rule_id, action, before=before, after=after, line=n)
+                              for rule_id, action, before, after in steps]
+                if kept is None:
+                    edits += line_edits[:-1]
+                    removed[i] = line_edits[-1]
+                    if block:
+                        headings.append((i, block))
+                else:
+                    edits += line_edits
+                    items[i] = (n, kept)
+        if self.options.blocks:
+            for i, rule_id in headings:
+                self._pull_block(items, removed, i, rule_id)
+        if self.options.repeats:
+            self._drop_repeats(items, removed)
+        if self.options.model:
+            self._apply_model(items, removed, dom)
+        edits += removed.values()
+        kept = [item for i, item in enumerate(items) if i not in removed]
+        return kept, edits
+
+    # ------------------------------------------------------------------ step 1: rules
+    def _apply_rules(self, text: str) -> tuple[str | None, tuple, str | None]:
+        """Apply the rules to one line until none matches. Returns (the kept text, or None if the
+        line goes; the steps (rule id, action, before, after) in order; the block rule id if a block
+        heading removed it)."""
+        steps = []
+        while True:
+            words = len(text.split())
+            keys = _line_keys(text)
+            hit = self._lines.find(text, words, keys)
+            if hit:
+                rule = hit[0]
+                steps.append((rule.id, "remove", text, ""))
+                return None, tuple(steps), rule.id if rule.match == "block" else None
+            hit = self._prefix.find(text, words, keys) or self._suffix.find(text, words, keys)
+            if not hit:
+                return text, tuple(steps), None
+            rule, (start, end) = hit
+            rest = (text[:start] + text[end:]).strip()  # strictly shorter: the loop ends
+            if not rest:
+                steps.append((rule.id, "remove", text, ""))
+                return None, tuple(steps), None
+            steps.append((rule.id, "replace", text, rest))
+            text = rest
+
+    # ------------------------------------------------------------------ step 2: blocks
+    def _is_link_title(self, text: str) -> bool:
+        """A line that can sit in a related/most-read list: short, not shaped like a sentence, and
+        not a piece of one (a line starting in lower case or ending in a comma continues prose
+        broken across lines)."""
+        words = len(text.split())
+        if words > self.options.block_line_max_words or text[:1].islower() or text.endswith(","):
+            return False
+        return not (words >= 3 and _SENTENCE_END.search(text))
+
+    def _pull_block(self, items, removed: dict[int, Edit], heading: int, rule_id: str) -> None:
+        """Remove the link titles under a heading. The list ends:
+          - at a prose line;
+          - at a run of more than block_gap lines other rules removed (a date or a counter between
+            titles does not end it; a whole widget does);
+          - before a title followed by a byline or dateline (removed by their rules): that title is
+            the headline of the next story, not a link;
+          - in the page header (no prose above the heading yet), before the titles within
+            block_lookahead lines of the first prose: a sidebar list often runs straight into the
+            article's own headline there."""
+        o = self.options
+        live = [j for j in range(heading + 1, len(items)) if items[j][1].strip() and j not in removed]
+        window = live[: o.max_block_lines + o.block_lookahead + 1]
+        prose_at = next((k for k, j in enumerate(window) if not self._is_link_title(items[j][1])), None)
+        last = min(len(live), o.max_block_lines)
+        if prose_at is not None:
+            in_header = not any(items[j][1].strip() and j not in removed and not self._is_link_title(items[j][1])
+                                for j in range(heading))
+            last = min(last, prose_at - (o.block_lookahead if in_header else o.block_lookahead_body))
+        for k, j in enumerate(live[:max(last, 0)]):
+            start = live[k - 1] + 1 if k else heading + 1
+            if sum(1 for i in range(start, j) if items[i][1].strip()) > o.block_gap:
+                return  # every non-blank line between two live ones was removed by another rule
+            following = live[k + 1] if k + 1 < len(live) else len(items)
+            if any(i in removed and self._categories.get(removed[i].rule) in _HEADER_CATEGORIES
+                   for i in range(j + 1, following)):
+                return
+            n, text = items[j]
+            removed[j] = Edit(self.name, f"block.{rule_id}", "remove", before=text, line=n)
+
+    # ------------------------------------------------------------------ step 3: repeats
+    def _drop_repeats(self, items, removed: dict[int, Edit]) -> None:
+        o = self.options
+        live = [i for i, (_, text) in enumerate(items) if text.strip() and i not in removed]
+        groups: dict[str, list[int]] = defaultdict(list)  # key -> positions in `live`
+        for pos, i in enumerate(live):
+            text = items[i][1]
+            if len(text.split()) >= o.repeat_min_words and _LETTER.search(text):
+                groups[" ".join(text.split()).casefold()].append(pos)
+        for positions in groups.values():
+            if len(positions) < 2:
+                continue
+            first_text = items[live[positions[0]]][1]
+            words = len(first_text.split())
+            if words <= o.repeat_paragraph_words and (len(positions) > o.repeat_max_copies or _FIELD.match(first_text)):
+                continue  # recurring labels and "Field: value" lines repeat legitimately in lists
+            close = min(b - a for a, b in zip(positions, positions[1:])) <= o.caption_distance
+            if words <= o.repeat_paragraph_words and close and _CAPTION_END.search(first_text):
+                rule, drop = "repeat.caption", positions  # a caption printed twice: all copies go
+            else:
+                rule, drop = ("repeat.paragraph" if words > o.repeat_paragraph_words else "repeat.line"), positions[1:]
+            for pos in drop:
+                n, text = items[live[pos]]
+                removed[live[pos]] = Edit(self.name, rule, "remove", before=text, line=n)
+
+    # ------------------------------------------------------------------ step 4: line model
+    def _apply_model(self, items, removed: dict[int, Edit], dom: dict[int, dict] | None) -> None:
+        """Score the lines left after this pass's removals with the learned line model and remove
+        those below the threshold. HTML input passes the html stage's DOM hints for those lines."""
+        from .. import linemodel
+
+        live = [i for i, (_, text) in enumerate(items) if text.strip() and i not in removed]
+        if not live:
+            return
+        hints = [dom.get(items[i][0], {}) for i in live] if dom else None
+        scores = linemodel.predict([items[i][1] for i in live], hints)
+        for i, p in zip(live, scores):
+            if p < self.options.model_threshold:
+                n, text = items[i]
+                removed[i] = Edit(self.name, "model.line", "remove", before=text, line=n, score=float(p))
+
+
+def _dom_hints(items: list[tuple[int, str]], hints) -> dict[int, dict] | None:
+    """The html stage's per-line DOM hints (metadata["html_lines"], one per non-blank line of its
+    output) keyed by line number here, when the non-blank lines still correspond one to one."""
+    if not isinstance(hints, list) or not hints:
+        return None
+    numbers = [n for n, text in items if text.strip()]
+    if len(numbers) != len(hints) or not all(isinstance(h, dict) for h in hints):
+        return None
+    return dict(zip(numbers, hints))
+
+
+def _compact(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The line list join_lines would produce: no blank lines at either end, none doubled."""
+    out: list[tuple[int, str]] = []
+    for item in items:
+        if not item[1].strip():
+            if out and out[-1][1].strip():
+                out.append(item)
+            continue
+        out.append(item)
+    while out and not out[-1][1].strip():
+        out.pop()
+    return out

@@ -1,0 +1,128 @@
+"""The learned line scorer (cleaner.linemodel) and its promises: shape, determinism, clean prose
+untouched by the whole pipeline, idempotence, the shipped weights."""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+import cleaner
+from cleaner import linemodel
+
+PROSE_DIR = Path(__file__).resolve().parent / "clean_prose"
+PROSE = sorted(PROSE_DIR.glob("*.txt"))
+
+NAV = ["Home", "News", "Sport", "Weather", "Contact us", "Sign in", "Subscribe", "Search"]
+FOOT = ["Privacy Policy", "Terms of Use", "Cookie Settings", "About Us", "Careers", "Advertise",
+        "Follow us on Twitter", "Share this article", "© 2024 Example Media Group. All rights reserved."]
+ARTICLE = [
+    "The council approved the new flood barrier on Tuesday after a debate that lasted well into the evening.",
+    "Engineers say the barrier will protect about four hundred homes on the low side of the river, where water reached the windowsills two winters ago.",
+    "Residents who spoke at the meeting were mostly in favour, although several asked why the work would take three years to finish.",
+    "The first stage, a set of pumps near the old mill, is due to start in the spring, weather permitting.",
+]
+
+
+def _lines(text: str) -> list[str]:
+    return [x for x in text.splitlines() if x.strip()]
+
+
+def test_shape_range_and_empty_input():
+    assert linemodel.predict([]) == []
+    lines = NAV + ARTICLE + FOOT
+    p = linemodel.predict(lines)
+    assert len(p) == len(lines)
+    assert all(0.0 <= x <= 1.0 for x in p)
+
+
+def test_deterministic():
+    lines = NAV + ARTICLE + FOOT
+    assert linemodel.predict(list(lines)) == linemodel.predict(list(lines))
+
+
+def test_separates_navigation_from_article():
+    lines = NAV + ARTICLE + FOOT
+    p = dict(zip(lines, linemodel.predict(lines)))
+    assert all(p[x] >= 0.5 for x in ARTICLE)
+    assert sum(p[x] < 0.5 for x in NAV + FOOT) >= len(NAV + FOOT) - 2
+
+
+def test_second_pass_keeps_what_the_first_kept():
+    lines = NAV + ARTICLE + FOOT
+    kept = [x for x, s in zip(lines, linemodel.predict(lines)) if s >= 0.5]
+    assert kept
+    assert all(s >= 0.5 for s in linemodel.predict(kept))
+
+
+def test_never_empties_a_document_with_words():
+    lines = ["Menu", "Login", "Register", "A short note about opening hours this week"]
+    assert any(s >= 0.5 for s in linemodel.predict(lines))
+
+
+def test_hints_of_the_wrong_length_fall_back_to_the_text_model():
+    lines = NAV + ARTICLE
+    assert linemodel.predict(lines, [{}]) == linemodel.predict(lines)
+
+
+def test_hints_are_accepted():
+    lines = NAV + ARTICLE
+    hints = [{"tag": "a" if x in NAV else "p", "chars": len(x), "link_chars": len(x) if x in NAV else 0,
+              "depth": 5, "in_article": x in ARTICLE, "in_main": False, "heading": False, "li": x in NAV,
+              "class_hint": "menu" if x in NAV else ""} for x in lines]
+    p = linemodel.predict(lines, hints)
+    assert len(p) == len(lines) and all(0.0 <= x <= 1.0 for x in p)
+
+
+def test_shipped_weights_are_small_and_match_the_features():
+    res = resources.files("cleaner.data").joinpath("linemodel.json")
+    blob = json.loads(res.read_text(encoding="utf-8"))
+    assert len(res.read_bytes()) < 1_200_000
+    assert "text" in blob["models"]
+    for kind, m in blob["models"].items():
+        assert m["features"] == linemodel.feature_names(kind == "html")
+
+
+def test_stopwords_are_data():
+    sw = linemodel.stopwords()
+    assert {"en", "de", "fr", "es"} <= set(sw)
+    assert "the" in sw["en"] and "und" in sw["de"]
+
+
+@pytest.mark.parametrize("path", PROSE, ids=[p.stem for p in PROSE])
+def test_clean_prose_scores_as_content(path):
+    lines = _lines(path.read_text(encoding="utf-8"))
+    assert all(s >= 0.5 for s in linemodel.predict(lines)), path.name
+
+
+@pytest.mark.parametrize("path", PROSE, ids=[p.stem for p in PROSE])
+def test_clean_prose_passes_the_whole_pipeline_unchanged(path):
+    text = path.read_text(encoding="utf-8")
+    doc = cleaner.clean(text)
+    assert doc.text == text
+    assert not [e for e in doc.edits if e.action == "remove"]
+
+
+def test_clean_prose_set_covers_several_languages():
+    langs = {p.name.split("_")[0] for p in PROSE}
+    assert {"en", "de", "fr", "es"} <= langs and len(langs) >= 6
+
+
+def test_pipeline_is_idempotent_on_a_dirty_page():
+    page = "\n\n".join(NAV + ARTICLE + FOOT) + "\n"
+    once = cleaner.clean_text(page)
+    assert cleaner.clean_text(once) == once
+
+
+@pytest.mark.eval
+def test_second_pass_removes_almost_nothing_on_eval_pages(eval_dir):
+    docs = sorted((eval_dir / "scrapinghub").glob("*.naive.txt"))[:30]
+    removed = total = 0
+    for f in docs:
+        lines = _lines(f.read_text(encoding="utf-8"))
+        kept = [x for x, s in zip(lines, linemodel.predict(lines)) if s >= 0.5]
+        p2 = linemodel.predict(kept)
+        removed += sum(len(x) for x, s in zip(kept, p2) if s < 0.5)
+        total += sum(map(len, kept))
+    assert total and removed / total < 0.01

@@ -1,0 +1,237 @@
+"""The encoding stage: ftfy repair recorded as edits, its fast path (identical to ftfy everywhere),
+truncated mojibake, garbage lines, stray glyphs, and what must never be touched. Texts are ours."""
+from __future__ import annotations
+
+import random
+
+import ftfy
+import pytest
+from ftfy.badness import BADNESS_RE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaner.document import Document
+from cleaner.stages import encoding as E
+
+STAGE = E.Stage(E.Options())
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def run(text: str, stage: E.Stage = STAGE, **metadata) -> Document:
+    return stage(Document(id="t.txt", text=text, metadata=dict(metadata)))
+
+
+def mojibake(s: str) -> str:
+    """UTF-8 read as Windows-1252, the commonest damage in scraped text."""
+    return s.encode("utf-8").decode("windows-1252", "replace")
+
+
+def reference(text: str, fixer: E.FastFtfy) -> str:
+    return ftfy.fix_text(text, fixer.config._replace(explain=False))
+
+
+# -- ftfy repairs, recorded --------------------------------------------------------------------------
+def test_mojibake_is_repaired_and_explained():
+    doc = run("The menu\nCafÃ© crÃ¨me and naÃ¯ve tarts\n")
+    assert doc.text == "The menu\nCafé crème and naïve tarts\n"
+    (edit,) = doc.edits
+    assert (edit.stage, edit.rule, edit.action, edit.line) == ("encoding", "ftfy.fix_encoding", "replace", 2)
+    assert (edit.before, edit.after) == ("CafÃ© crÃ¨me and naÃ¯ve tarts", "Café crème and naïve tarts")
+
+
+def test_curly_quote_mojibake():
+    doc = run("She said â€œquotedâ€\x9d and itâ€™s fine â€” really.\n")
+    assert doc.text == "She said “quoted” and it’s fine — really.\n"
+
+
+def test_curly_quotes_are_kept_by_default_and_uncurled_on_request():
+    text = "“Curly” and ‘single’ quotes, it’s true.\n"
+    assert run(text).text == text and run(text).edits == []
+    uncurl = E.Stage(E.Options(uncurl_quotes=True))
+    doc = run(text, uncurl)
+    assert doc.text == "\"Curly\" and 'single' quotes, it's true.\n"
+    assert {e.rule for e in doc.edits} == {"ftfy.uncurl_quotes"}
+
+
+def test_each_ftfy_step_is_its_own_edit():
+    doc = run("Fish &amp; chips at the cafÃ©, ﬁne\n")
+    assert doc.text == "Fish & chips at the café, fine\n"
+    steps = [(e.rule, e.before, e.after) for e in doc.edits]
+    assert steps == [
+        ("ftfy.unescape_html", "Fish &amp; chips at the cafÃ©, ﬁne", "Fish & chips at the cafÃ©, ﬁne"),
+        ("ftfy.fix_encoding", "Fish & chips at the cafÃ©, ﬁne", "Fish & chips at the café, ﬁne"),
+        ("ftfy.fix_latin_ligatures", "Fish & chips at the café, ﬁne", "Fish & chips at the café, fine"),
+    ]
+
+
+def test_unescape_html_modes():
+    text = "Tom &amp; Jerry\n1 &lt; 2 is <true>\nRock &amp; roll\n"
+    # ftfy's "auto": entities are decoded until the first line holding "<", and not after it
+    assert run(text).text == "Tom & Jerry\n1 &lt; 2 is <true>\nRock &amp; roll\n"
+    assert run(text, E.Stage(E.Options(unescape_html="always"))).text == "Tom & Jerry\n1 < 2 is <true>\nRock & roll\n"
+    assert run(text, E.Stage(E.Options(unescape_html="never"))).text == text
+
+
+def test_options_validate():
+    assert E.Options().validate() is None
+    assert "unescape_html" in E.Options(unescape_html="sometimes").validate()
+    assert E.Options(garbage_max_chars=0).validate()
+
+
+def test_control_characters_go_and_crlf_stays_for_normalize():
+    doc = run("one\x07 two\r\nthree\x1b[31m red\x1b[0m\r\n")
+    assert doc.text == "one two\r\nthree red\r\n"
+    assert {e.rule for e in doc.edits} == {"ftfy.remove_control_chars", "ftfy.remove_terminal_escapes"}
+
+
+def test_ascii_text_is_untouched_fast():
+    text = "Plain ASCII text, nothing to do.\n\nAnother paragraph.\n"
+    doc = run(text)
+    assert doc.text == text and doc.edits == []
+
+
+# -- never touched ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Η Αθήνα είναι η πρωτεύουσα της Ελλάδας. «Καλημέρα», είπε.\nΕΛΛΑΔΑ — ΑΘΗΝΑ\n",
+    "Москва — столица России. «Привет», сказал он.\nКраткая строка\n",
+    "北京是中国的首都，人口众多。\n他说：“你好！”\n",
+    "東京は日本の首都です。カタカナとひらがな。\n",
+    "서울은 한국의 수도입니다.\n",
+    "القاهرة هي عاصمة مصر.\nירושלים היא עיר.\n",
+    "Emoji stay: 👍🏽 👨‍👩‍👧 🇫🇷 ❤️ and ✔ done.\n",
+    "Straße, façade, Ærøskøbing, Øresund, São Paulo, İstanbul, Łódź — “quoted” ‘too’ … 5 € £3 ½ 2×3 ±1 °C\n",
+    "Languages: English Deutsch Français Русский Ελληνικά 日本語 中文 العربية\n",
+    "Price ─ $5 and a tree:\n├── src\n│   └── main.py\n",
+])
+def test_legitimate_text_passes_untouched(text):
+    doc = run(text)
+    assert doc.text == text
+    assert doc.edits == []
+
+
+def test_greek_with_latin_homoglyphs_is_kept():
+    text = "Η ΚΑΛΗΜEPA ΕΛΛAΔA σήμερα\nΑυτό είναι ένα ελληνικό κείμενο με αρκετές λέξεις.\n"
+    assert run(text).text == text
+
+
+# -- truncated mojibake ------------------------------------------------------------------------------
+@pytest.mark.parametrize("damaged, repaired", [
+    ("He said â€œhelloâ€ and left.\n", "He said “hello” and left.\n"),
+    ("It was â€œgreatâ€\n", "It was “great”\n"),
+    ("Family ðŸ‘¨â€ðŸ‘© photo\n", "Family 👨\u200d👩 photo\n"),
+])
+def test_truncated_mojibake_is_repaired(damaged, repaired):
+    doc = run(damaged)
+    assert doc.text == repaired
+    assert doc.edits[0].rule == "encoding.truncated_mojibake" and doc.edits[0].line == 1
+
+
+def test_truncated_mojibake_without_context_is_left_to_ftfy():
+    assert E.repair_truncated("a stray â€ here") == "a stray â€ here"
+
+
+# -- garbage lines and stray glyphs ------------------------------------------------------------------
+@pytest.mark.parametrize("garbage", ["\ue800\ue801\ue802", "════════════", "\ufffd\ufffd\ufffd", "▓▓▒▒░░",
+                                     "\U000f0001 \U000f0002", "ΘЖλщ Ξфыω ԀλжΩ"])
+def test_garbage_lines_are_removed(garbage):
+    prose = "The harbour reopened on Monday after a week of storms kept the ferries in port."
+    doc = run(f"{prose}\n{garbage}\n\n{prose}\n")
+    assert doc.text == f"{prose}\n\n{prose}\n"
+    (edit,) = doc.edits
+    assert (edit.rule, edit.action, edit.before, edit.line) == ("encoding.garbage_line", "remove", garbage, 2)
+
+
+def test_stray_glyphs_leave_prose():
+    doc = run("The \ufffd ferry left at noon\ufffd, on time.\n\ue80d Share this story\n")
+    assert doc.text == "The ferry left at noon, on time.\nShare this story\n"
+    assert [e.rule for e in doc.edits] == ["encoding.stray_glyph", "encoding.stray_glyph"]
+
+
+def test_a_glyph_between_letters_leaves_a_space():
+    doc = run("Stories shaping\ufffdand shaped by\ufffdthe week, don\ufffdt miss them.\n")
+    assert doc.text == "Stories shaping and shaped by the week, don t miss them.\n"
+
+
+def test_pua_runs_in_text_are_not_stray():
+    text = "A rare name \ue001\ue002 written with private characters in a long sentence.\n"
+    assert run(text).text == text
+
+
+def test_hints_stay_aligned_when_lines_go():
+    text = "Title\n\n\ue800\ue801\n\nBody text of the page, long enough.\nCafÃ©\n"
+    hints = [{"n": 0}, {"n": 1}, {"n": 2}, {"n": 3}]
+    doc = run(text, html_lines=hints)
+    assert doc.text == "Title\n\nBody text of the page, long enough.\nCafé\n"
+    assert doc.metadata["html_lines"] == [{"n": 0}, {"n": 2}, {"n": 3}]
+
+
+# -- idempotence ---------------------------------------------------------------------------------------
+SAMPLES = ["CafÃ© crÃ¨me\n", "He said â€œhelloâ€ and left.\n", "Tom &amp;amp; Jerry &lt;b&gt;\n",
+           "x\n\ue800\ue801\n\ny \ufffd z words here\n", "ΘЖλщ Ξфыω Ԁλж\nEnglish text line.\n", "ﬁ &#10; b\n"]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_idempotent_on_samples(text):
+    once = run(text).text
+    assert run(once).text == once
+
+
+PIECES = st.sampled_from(
+    list("abc XYZ.,;'\"\n\n<>&#;0123") + ["&amp;", "&eacute;", "&#39;", "&#x2019;", "&lt;", "&amp;amp;"]
+    + list("ÃÂâ€œ™”“’é¦ñÐÑðŸ\x80\x85\x93\x9d\xa0²³×¬¯¸ƒ†‰◊�ªºΒΓΞΟВГРСЂ√≈‚ā")
+    + list("\ue800\ufffd\ufeff\u2028ﬁＡ\x07\x1b─█Ωλжд中文👍\u200d") + ["â€ ", "â€", "Ã ", " Â "])
+
+
+def texts():
+    plain = st.lists(PIECES, max_size=60).map("".join)
+    damaged = st.text(max_size=60).map(mojibake)
+    return st.lists(st.one_of(plain, damaged, plain.map(lambda s: s.replace("\n", " "))), max_size=6).map("\n".join)
+
+
+@SETTINGS
+@given(texts())
+def test_stage_is_idempotent(text):
+    once = run(text).text
+    assert run(once).text == once
+
+
+# -- the fast path is ftfy, exactly ------------------------------------------------------------------
+@SETTINGS
+@given(texts())
+def test_fast_path_equals_ftfy_everywhere(text):
+    for fixer in (STAGE.fixer, FIXER_ALWAYS, FIXER_UNCURL):
+        assert fixer.fix(text)[0] == reference(text, fixer)
+
+
+FIXER_ALWAYS = E.Stage(E.Options(unescape_html="always", fix_character_width=True)).fixer
+FIXER_UNCURL = E.Stage(E.Options(uncurl_quotes=True, fix_latin_ligatures=False, unescape_html="never")).fixer
+
+
+@SETTINGS
+@given(st.lists(PIECES, max_size=20).map("".join) | st.text(max_size=40).map(mojibake))
+def test_prefilter_is_a_necessary_condition_of_ftfy_badness(s):
+    # where ftfy's badness regex matches, the cheap prefilter must match too
+    if BADNESS_RE.search(s):
+        assert STAGE.fixer.maybe_bad.search(s)
+
+
+def test_fast_path_on_very_long_lines_matches_ftfy():
+    fixer = E.FastFtfy(**{**STAGE.fixer.config._asdict(), "max_decode_length": 50})
+    text = ("CafÃ© &amp; " * 20) + "\n" + "short Ã©\n" + "x" * 120
+    assert fixer.fix(text)[0] == reference(text, fixer)
+
+
+def test_fast_path_equals_ftfy_on_the_dev_sets(eval_dir):
+    files = sorted(eval_dir.glob("*/*.naive.txt"))
+    if not files:
+        pytest.skip("no dev-set texts")
+    rnd = random.Random(7)
+    sample = rnd.sample(files, min(300, len(files)))
+    fixer = STAGE.fixer
+    for f in sample:
+        text = f.read_text(encoding="utf-8")
+        for variant in (text, mojibake(text[:3000]), text[:3000].replace("'", "&#39;")):
+            assert fixer.fix(variant)[0] == reference(variant, fixer), f.name
+            for line in variant.split("\n")[:200]:
+                if BADNESS_RE.search(line):
+                    assert fixer.maybe_bad.search(line), (f.name, line)

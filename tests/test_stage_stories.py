@@ -1,0 +1,215 @@
+"""The stories stage: golden separator shapes split at the right line, must-not-split shapes stay
+whole, the three modes, idempotence and determinism. Inputs are in tests/stories/ (cases.toml)."""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import cleaner
+from cleaner.config import Config, ConfigError, from_mapping
+from cleaner.document import Document, Edit
+from cleaner.rules import lint, load_rules, parse_rules
+from cleaner.stages.stories import Options, Stage, align_hints, removed_by_gap
+from cleaner.textutil import join_lines
+
+HERE = Path(__file__).parent / "stories"
+FIXTURE_RULES = parse_rules((HERE / "rules.toml").read_text(encoding="utf-8"), "tests/stories/rules.toml")
+CASES = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))["case"]
+SPLIT_CASES = [c for c in CASES if c["starts"]]
+
+
+def case_id(c: dict) -> str:
+    return c["file"] + ("+removed" if c.get("removed") else "")
+
+
+def stage_input(case: dict) -> Document:
+    """The document as the stories stage receives it. For `removed` lines, do what the boilerplate
+    stage does: drop them and record each as an Edit with its line number in its input."""
+    text = (HERE / case["file"]).read_text(encoding="utf-8")
+    gone = set(case.get("removed", []))
+    if not gone:
+        return Document(id=case["file"], text=text)
+    lines = text.split("\n")
+    edits = [Edit("boilerplate", "test.related.most_read", "remove", before=s, line=i + 1)
+             for i, s in enumerate(lines) if s in gone]
+    assert len(edits) == len(gone), "every removed line must be in the file"
+    return Document(id=case["file"], text=join_lines(s for s in lines if s not in gone), edits=edits)
+
+
+def first_line(text: str) -> str:
+    return next(s for s in text.split("\n") if s.strip())
+
+
+def run(case: dict, ruleset, **opts) -> Document:
+    return Stage(Options(**opts), ruleset)(stage_input(case))
+
+
+def test_fixture_rules_lint_clean():
+    assert lint(FIXTURE_RULES) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+@pytest.mark.parametrize("rules", ["fixture", "shipped"])
+def test_golden_case(case, rules):
+    if rules == "shipped" and not case.get("shipped", True):
+        pytest.skip("needs the fixture's rule categories")
+    ruleset = FIXTURE_RULES if rules == "fixture" else load_rules()
+    before = stage_input(case)
+    doc = run(case, ruleset)
+    assert [first_line(s.text) for s in doc.stories] == case["starts"]
+    assert [b["rule"] for b in doc.metadata["story_boundaries"]] == case.get("rules", [])
+    assert doc.metadata["stories"] == 1 + len(case["starts"])
+    if not case["starts"]:
+        assert doc.text == before.text
+        assert not [e for e in doc.edits if e.stage == "stories"]
+        return
+    # The pieces are exactly the input, cut at the boundary lines.
+    lines = before.text.split("\n")[:-1]
+    cuts = [b["line"] for b in doc.metadata["story_boundaries"]]
+    assert [lines[n - 1] for n in cuts] == case["starts"]
+    assert doc.text == join_lines(lines[: cuts[0] - 1])
+    ends = cuts[1:] + [len(lines) + 1]
+    for k, (story, a, z) in enumerate(zip(doc.stories, cuts, ends), start=2):
+        assert story.text == join_lines(lines[a - 1: z - 1])
+        assert story.id == f"{case['file']}#story{k}"
+        assert story.metadata["story_index"] == k
+    splits = [e for e in doc.edits if e.stage == "stories"]
+    assert [(e.action, e.rule, e.before, e.line) for e in splits] == [
+        ("split", r, s, n) for r, s, n in zip(case["rules"], case["starts"], cuts)]
+
+
+@pytest.mark.parametrize("case", SPLIT_CASES, ids=case_id)
+def test_idempotent_on_its_own_output(case):
+    doc = run(case, FIXTURE_RULES)
+    for part in (doc.text, *(s.text for s in doc.stories)):
+        again = Stage(Options(), FIXTURE_RULES)(Document(id="again", text=part))
+        assert again.metadata["story_boundaries"] == []
+        assert again.text == part
+
+
+@pytest.mark.parametrize("case", SPLIT_CASES, ids=case_id)
+def test_deterministic(case):
+    a, b = run(case, FIXTURE_RULES), run(case, FIXTURE_RULES)
+    assert (a.text, a.metadata, a.edits) == (b.text, b.metadata, b.edits)
+    assert [(s.id, s.text, s.metadata) for s in a.stories] == [(s.id, s.text, s.metadata) for s in b.stories]
+
+
+def test_keep_mode_annotates_and_leaves_text_whole():
+    case = next(c for c in CASES if c["file"] == "three_stories.txt")
+    before = stage_input(case)
+    doc = run(case, FIXTURE_RULES, mode="keep")
+    assert doc.text == before.text and doc.stories == []
+    notes = [e for e in doc.edits if e.stage == "stories"]
+    assert [(e.action, e.before) for e in notes] == [("annotate", s) for s in case["starts"]]
+    assert [e.line for e in notes] == [b["line"] for b in doc.metadata["story_boundaries"]]
+    assert doc.metadata["stories"] == 3
+
+
+def test_drop_mode_removes_secondary_stories():
+    case = next(c for c in CASES if c["file"] == "three_stories.txt")
+    split = run(case, FIXTURE_RULES)
+    doc = run(case, FIXTURE_RULES, mode="drop")
+    assert doc.text == split.text and doc.stories == []
+    removed = [e for e in doc.edits if e.stage == "stories"]
+    assert [e.action for e in removed] == ["remove", "remove"]
+    assert [e.before for e in removed] == [s.text for s in split.stories]
+    assert doc.metadata["stories"] == 1 and len(doc.metadata["story_boundaries"]) == 2
+
+
+def test_evidence_from_removed_lines_needs_their_line_numbers():
+    """The separator case splits only because the edits say where the list was: the same edits
+    placed elsewhere (at the top of the page) give no evidence at this boundary."""
+    case = next(c for c in CASES if c.get("removed"))
+    doc = stage_input(case)
+    moved = [dataclasses.replace(e, line=1) for e in doc.edits]
+    out = Stage(Options(), FIXTURE_RULES)(dataclasses.replace(doc, edits=moved))
+    assert out.stories == []
+
+
+def test_html_two_articles_split_through_the_pipeline():
+    doc = cleaner.clean((HERE / "two_articles.html").read_bytes(), doc_id="two_articles.html")
+    assert [first_line(s.text) for s in doc.stories] == ["Restored Telescope Returns to Kestrel Hill"]
+    assert doc.metadata["story_boundaries"][0]["rule"] == "stories.html_article"
+    assert "River Alder" in doc.text and "telescope" not in doc.text
+    assert doc.stories[0].id == "two_articles.html#story2"
+
+
+def test_html_single_article_with_subheadings_stays_whole():
+    doc = cleaner.clean((HERE / "one_article.html").read_bytes(), doc_id="one_article.html")
+    assert doc.stories == [] and "What residents say" in doc.text
+
+
+def test_pipeline_splits_plain_text_and_is_idempotent():
+    text = (HERE / "headline_dateline.txt").read_text(encoding="utf-8")
+    doc = cleaner.clean(text, doc_id="bundle.txt")
+    assert [first_line(s.text) for s in doc.stories] == ["Twelve-Year-Old Takes Regional Junior Chess Title"]
+    assert "Millbrook" in doc.text and "chess" not in doc.text
+    assert "chess" in doc.stories[0].text and "Millbrook" not in doc.stories[0].text
+    again = cleaner.clean(doc.text, doc_id="bundle.txt")
+    assert again.stories == [] and again.text == doc.text
+    story_again = cleaner.clean(doc.stories[0].text, doc_id="bundle.story2.txt")
+    assert story_again.stories == [] and story_again.text == doc.stories[0].text
+
+
+def test_config_sets_mode_and_rejects_unknown_modes():
+    config = Config().replace_options("stories", mode="keep")
+    text = (HERE / "headline_dateline.txt").read_text(encoding="utf-8")
+    assert cleaner.clean(text, config).stories == []
+    assert from_mapping({"stories": {"mode": "drop", "threshold": 4.0}}).options["stories"].mode == "drop"
+    with pytest.raises(ConfigError, match="mode"):
+        from_mapping({"stories": {"mode": "separate"}})
+
+
+def test_passes_through_empty_skipped_and_split_off_documents():
+    stage = Stage(Options(), FIXTURE_RULES)
+    text = (HERE / "headline_dateline.txt").read_text(encoding="utf-8")
+    for doc in (Document(id="e", text=""), Document(id="s", text=text, metadata={"skip_reason": "binary"}),
+                Document(id="x#story2", text=text, metadata={"story_index": 2})):
+        assert stage(doc) is doc
+
+
+# --- placing the boilerplate stage's removals between the current lines -----------------------
+
+def _removal(text_lines: list[str], drop: set[int]) -> tuple[list[str], list[Edit]]:
+    edits = [Edit("boilerplate", "x.y.z", "remove", before=text_lines[i], line=i + 1) for i in sorted(drop)]
+    kept = join_lines(s for i, s in enumerate(text_lines) if i not in drop).split("\n")[:-1]
+    return kept, edits
+
+
+def test_removed_by_gap_one_line_per_block():
+    src = ["A", "", "R1", "", "R2", "", "B", "", "C", "", "R3"]
+    kept, edits = _removal(src, {2, 4, 10})
+    assert kept == ["A", "", "B", "", "C"]
+    assert removed_by_gap(kept, edits) == [[], ["x", "x"], [], ["x"]]
+
+
+def test_removed_by_gap_paragraph_blocks():
+    src = ["A1", "A2", "", "R1", "R2", "", "B1", "R3", "", "C1"]
+    kept, edits = _removal(src, {3, 4, 7})
+    assert kept == ["A1", "A2", "", "B1", "", "C1"]
+    assert removed_by_gap(kept, edits) == [[], [], ["x", "x"], ["x"], []]
+
+
+def test_removed_by_gap_uses_an_exact_line_map_when_given():
+    src = ["A", "", "R1", "R2", "B"]
+    kept, edits = _removal(src, {2, 3})
+    assert removed_by_gap(kept, edits, line_map=[1, None, 5]) == [[], ["x", "x"], []]
+
+
+def test_removed_by_gap_ignores_fragment_edits_and_other_stages():
+    lines = ["A", "", "B"]
+    edits = [Edit("boilerplate", "x.y.z", "replace", before="By X A", after="A", line=1),
+             Edit("encoding", "ftfy", "remove", before="junk", line=2)]
+    assert removed_by_gap(lines, edits) == [[], [], []]
+
+
+def test_align_hints_skips_removed_lines_and_checks_lengths():
+    texts = ["Headline here", "A paragraph of text."]
+    hints = [{"chars": 13}, {"chars": 10}, {"chars": 20}]
+    assert align_hints(texts, hints, [[], ["nav"], []]) == [0, 2]
+    assert align_hints(texts, hints, [[], [], []]) == [None, None]  # counts disagree: no hints
+    assert align_hints(texts, [{"chars": 99}, {"chars": 1}], [[], [], []]) == [None, None]
+    assert align_hints(texts, [{"text": "x"}, {"text": "A paragraph of text."}]) == [None, 1]
