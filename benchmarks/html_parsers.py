@@ -30,17 +30,22 @@ SKIP = {"script", "style", "noscript", "template", "head", "title"}
 TOKEN = re.compile(r"\w+")
 
 
-def dump_bs4(markup: str, parser: str) -> str:
-    from bs4 import BeautifulSoup, NavigableString, Tag
-
-    soup = BeautifulSoup(markup, parser)
-    lines, buf = [], []
-
+def _flusher(lines: list[str], buf: list[str]):
+    """The closure both dumpers call at a block boundary: the buffered text becomes one line."""
     def flush():
         line = " ".join("".join(buf).split())
         if line:
             lines.append(line)
         buf.clear()
+    return flush
+
+
+def dump_bs4(markup: str, parser: str) -> str:
+    from bs4 import BeautifulSoup, NavigableString, Tag
+
+    soup = BeautifulSoup(markup, parser)
+    lines, buf = [], []
+    flush = _flusher(lines, buf)
 
     def walk(node):
         for child in node.children:
@@ -70,12 +75,7 @@ def dump_lxml(markup: str) -> str:
         return ""
     etree.strip_elements(root, *SKIP, with_tail=False)
     lines, buf = [], []
-
-    def flush():
-        line = " ".join("".join(buf).split())
-        if line:
-            lines.append(line)
-        buf.clear()
+    flush = _flusher(lines, buf)
 
     for event, el in etree.iterwalk(root, events=("start", "end")):
         if not isinstance(el.tag, str):

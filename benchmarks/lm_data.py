@@ -163,7 +163,7 @@ def load_pipeline_set(name: str, mode: str = "text", data: Path | None = None,
 
     captured: list = []
 
-    def capture(lines, hints=None):
+    def capture(lines, hints=None, cache=None):
         if not captured:
             captured.append((list(lines), None if hints is None else [dict(h) for h in hints]))
         return [1.0] * len(lines)

@@ -94,6 +94,13 @@ def doc_weights(d, ntok, aug: float = 1.0):
     return [aug * (t + 1) / denom for t in ntok]
 
 
+DROP_FEATURES: set[str] = set()  # feature groups left out (--drop-features): chosen by LOSO
+
+
+def used_features(html: bool) -> list[str]:
+    return [f for f in lm.feature_names(html) if f not in DROP_FEATURES]
+
+
 def matrix(docs, vocab, html=False, aug_gold=0.0, class_vocab=None):
     """Stage-1 rows for every line of every doc (+ gold texts as all-content docs when aug_gold)."""
     X, y, w, g, nt = [], [], [], [], []
@@ -114,12 +121,16 @@ def matrix(docs, vocab, html=False, aug_gold=0.0, class_vocab=None):
         rows = lm.line_features(lines, hints if html else None, use_vocab, None, class_vocab, VOCAB_LANG)
         ntok = [len(_TOK.findall(x)) for x in lines]
         denom = max(50.0, sum(t for t, lab in zip(ntok, labels) if lab))
-        X += rows
+        X.append(rows)
         y += labels
         w += [a * (t + 1) / denom for t in ntok]
         g += [k] * len(lines)
         nt.append(ntok)
-    return np.asarray(X, dtype=np.float64), np.asarray(y), np.asarray(w), np.asarray(g), nt
+    X = np.vstack(X)
+    if DROP_FEATURES:
+        known = lm.feature_names(html)
+        X = X[:, [known.index(f) for f in used_features(html)]]
+    return X, np.asarray(y), np.asarray(w), np.asarray(g), nt
 
 
 def context(p, groups, ntoks):
@@ -127,9 +138,9 @@ def context(p, groups, ntoks):
     start = 0
     for ntok in ntoks:
         n = len(ntok)
-        out += lm.context_features(p[start:start + n].tolist(), ntok)
+        out.append(lm.context_features(p[start:start + n], ntok))
         start += n
-    return np.asarray(out, dtype=np.float64)
+    return np.vstack(out)
 
 
 def _train(X, y, w, rounds):
@@ -187,7 +198,7 @@ def export_forest(booster) -> dict:
 
 
 def model_dict(b1, b2, html, guard_cfg, vocab, class_vocab=None):
-    return {"html": html, "features": lm.feature_names(html), "vocab": vocab, "vocab_lang": VOCAB_LANG,
+    return {"html": html, "features": used_features(html), "vocab": vocab, "vocab_lang": VOCAB_LANG,
             "class_vocab": class_vocab or {},
             "stage1": export_forest(b1),
             "stage2": export_forest(b2), "guard": guard_cfg}
@@ -213,21 +224,36 @@ def kept_hints(model, docs, html):
     return out
 
 
+def stage_loop(model, lines, hints=None, passes=4):
+    """What the boilerplate stage does with the model: score, drop, score the rest again (later
+    passes without DOM hints, as the stage does) until nothing changes. Returns the kept lines."""
+    cache: dict = {}
+    for k in range(passes):
+        if not lines:
+            break
+        p = model.predict(lines, hints if k == 0 else None, cache)
+        keep = [i for i, v in enumerate(p) if v >= 0.5]
+        if len(keep) == len(lines):
+            break
+        lines = [lines[i] for i in keep]
+    return lines
+
+
 def evaluate(model, docs, html=False):
-    kept = score_docs(model, docs, html)
+    """(score, share of words a re-run removes, share of gold words dropped when the gold text is the
+    input, gold documents touched). The model runs as in the stage (stage_loop)."""
+    kept = [stage_loop(model, d.lines, d.hints if html else None) for d in docs]
     sc = aeb.score((d.name, d.gold, "\n".join(k)) for d, k in zip(docs, kept))
-    # idempotence: a second pass over the kept lines
     removed2 = tot2 = 0
-    for k, kh in zip(kept, kept_hints(model, docs, html) if html else [None] * len(kept)):
+    for k in kept:  # idempotence: the output cleaned again, as text
         if not k:
             continue
-        p = model.predict(k, kh)
+        p = model.predict(k, None)
         nt = [len(_TOK.findall(x)) for x in k]
         removed2 += sum(t for t, s in zip(nt, p) if s < 0.5)
         tot2 += sum(nt)
-    # clean text: gold texts as input
     gold_dropped = gold_tot = docs_hurt = 0
-    for d in docs:
+    for d in docs:  # clean text: gold texts as input
         gl = [x for x in d.gold.splitlines() if x.strip()]
         if not gl:
             continue
@@ -286,6 +312,7 @@ def report(tag, s, res):
 
 
 def main(argv=None):
+    global ROUNDS1, ROUNDS2
     ap = argparse.ArgumentParser()
     ap.add_argument("--loso", action="store_true")
     ap.add_argument("--insample", action="store_true")
@@ -298,7 +325,22 @@ def main(argv=None):
     ap.add_argument("--log", default=None, help="append result lines to this file")
     ap.add_argument("--self-aug", action="store_true",
                     help="retrain with the first model's kept lines as extra pages (idempotence)")
+    ap.add_argument("--rounds", type=int, default=None, help=f"boosting rounds per stage (default {ROUNDS1})")
+    ap.add_argument("--leaves", type=int, default=None, help=f"leaves per tree (default {PARAMS['num_leaves']})")
+    ap.add_argument("--lr", type=float, default=None, help=f"learning rate (default {PARAMS['learning_rate']})")
+    ap.add_argument("--drop-features", default="", help="comma-separated feature groups to leave out: "
+                    "region, neigh, doc, hint (default: none)")
     a = ap.parse_args(argv)
+    groups = {"region": lm.REGION, "doc": lm.DOC, "hint": lm.HINT,
+              "neigh": [f"n{o:+d}_{f}" for o in lm.NEIGH_OFFSETS for f in lm.NEIGH]}
+    for g in filter(None, a.drop_features.split(",")):
+        DROP_FEATURES.update(groups[g])
+    if a.rounds:
+        ROUNDS1 = ROUNDS2 = a.rounds
+    if a.leaves:
+        PARAMS["num_leaves"] = a.leaves
+    if a.lr:
+        PARAMS["learning_rate"] = a.lr
     sets = a.sets.split(",")
     data = load(sets, a.html, a.source)
     lines = []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import zlib
 from pathlib import Path
 from typing import Sequence
 
@@ -12,6 +14,9 @@ from . import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 STORY_SEPARATOR = "\f\n"  # between stories on stdout: a form-feed line
+
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class UsageError(Exception):
@@ -64,8 +69,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(msg: str) -> str:
+    """Messages name files. A name that is not UTF-8 must neither crash the run nor reach a terminal
+    as raw bytes; one with a newline or another control character in it (legal on POSIX) must not
+    split the message or reach the terminal as a control code."""
+    from .io import printable
+
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), printable(msg))
+
+
+def _say(msg: str) -> None:
+    print(_one_line(msg), file=sys.stderr)
+
+
 def _err(msg: str) -> None:
-    print(f"cleaner: {msg}", file=sys.stderr)
+    _say(f"cleaner: {msg}")
 
 
 def _config(args):
@@ -110,11 +128,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `cleaner clean - < x | head`: the reader is gone, so is the point of going on
+        _silence_stdout()
+        return EXIT_FAIL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that writes still buffered (flushed at exit) cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _print_out(text: str) -> None:
+    """Diffs to stdout. When the reader goes away (`--diff | head`), the rest of the diffs are
+    dropped but the run goes on: the files it writes are what it is for."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
 
 
 def _rules(args) -> int:
     from .config import load_config
     from .pipeline import Pipeline
+    from .io import printable
     from .rules import lint, load_file
 
     if args.lint:
@@ -122,9 +161,9 @@ def _rules(args) -> int:
         for f in args.lint:
             problems += lint(load_file(Path(f)))
         for p in problems:
-            print(p)
+            _err(p)  # messages go to stderr, like every other problem report
         if not problems:
-            print(f"ok: {', '.join(args.lint)}")
+            print(f"ok: {printable(', '.join(args.lint))}")
         return EXIT_USAGE if problems else EXIT_OK
     ruleset = Pipeline.from_config(load_config(args.config)).ruleset
     for r in ruleset.rules:
@@ -152,7 +191,7 @@ def _stdin(args, config) -> int:
         return EXIT_OK
     if args.explain:
         for line in explain_lines(doc, pipeline.ruleset):
-            print(line, file=sys.stderr)
+            _say(line)
     out = sys.stdout.buffer
     if args.diff:
         out.write(unified_diff(doc.metadata.get("_input_text", ""), doc.text, "-").encode("utf-8"))
@@ -179,11 +218,11 @@ def _jsonl(args, config) -> int:
         import io as _io
 
         inp = _io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape", newline="\n")
-        n = 0
-        for line in clean_records(inp, pipeline, name="-", jobs=_jobs(args.jobs, 1 << 30), **kw):
-            sys.stdout.write(line)
-            n += 1
         sys.stdout.flush()
+        out = sys.stdout.buffer  # as bytes: a line passed through keeps bytes that are not UTF-8
+        for line in clean_records(inp, pipeline, name="-", jobs=_jobs(args.jobs, 1 << 30), **kw):
+            out.write(line.encode("utf-8", "surrogateescape"))
+        out.flush()
     else:
         if not args.out and not args.in_place:
             raise UsageError("clean needs --out DIR or --in-place (or - to read stdin)")
@@ -199,7 +238,7 @@ def _jsonl(args, config) -> int:
             target = job.source if args.in_place else out / job.rel
             try:
                 _jsonl_file(job.source, target, pipeline, args, kw)
-            except (OSError, UnicodeDecodeError, StageError) as e:
+            except (OSError, UnicodeError, EOFError, zlib.error, StageError) as e:  # EOFError, zlib.error: a broken .gz
                 _err(f"{job.source}: error: {e}")
                 failed += 1
     if not args.quiet:
@@ -321,7 +360,7 @@ def _run(args, config, jobs, problems, opts, hook: str | None = None, manifest=N
         summary.add(r)
         if progress:
             progress.update(1)
-        say = progress.write if progress else (lambda m: print(m, file=sys.stderr))
+        say = (lambda m: progress.write(_one_line(m))) if progress else _say
         if r.status == "error":
             say(f"cleaner: {r.path}: error: {r.reason}")
         elif r.status == "skipped":
@@ -331,14 +370,13 @@ def _run(args, config, jobs, problems, opts, hook: str | None = None, manifest=N
         if hook and r.status == "cleaned":
             changed += 1
             if hook == "fix":
-                print(f"Fixing {r.path}", file=sys.stderr)
+                _say(f"Fixing {r.path}")
             else:
                 rules = ", ".join(f"{k} ×{v}" if v > 1 else k for k, v in r.rules.items()
                                   if not k.startswith(("normalize.", "language.")))
-                print(f"{r.path}: would change" + (f" ({rules})" if rules else ""), file=sys.stderr)
+                _say(f"{r.path}: would change" + (f" ({rules})" if rules else ""))
         if r.diff:
-            sys.stdout.write(r.diff)
-            sys.stdout.flush()
+            _print_out(r.diff)
 
     if manifest is not None:
         todo = []
@@ -382,7 +420,12 @@ def _engine(args, config, jobs, opts, workers, on_result) -> None:
             from .engines import ray as ray_engine
         except ImportError as e:
             raise UsageError(f"the ray engine needs Ray: pip install 'cleaner[ray]' ({e})") from None
-        ray_engine.run_jobs(config, jobs, opts, workers, on_result, address=args.address)
+        # On a cluster (--address) without --jobs, one actor per CPU of the cluster, not of this machine.
+        actors = None if (args.address and getattr(args, "jobs", None) is None) else workers
+        try:
+            ray_engine.run_jobs(config, jobs, opts, actors, on_result, address=args.address)
+        except ray_engine.RayEngineError as e:
+            raise UsageError(str(e)) from None
         return
     from .engines.local import run_jobs
 

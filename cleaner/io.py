@@ -34,6 +34,17 @@ class Problem:
     reason: str
 
 
+def printable(text: str) -> str:
+    """`text` with any lone surrogate spelled as a backslash escape, so it can go to a strict UTF-8
+    stream or a JSON report. On POSIX a file name that is not UTF-8 reaches us with its bad bytes as
+    surrogate escapes (b"caf\\xe9" is "caf\\udce9"); they are shown as the bytes they stand for ("caf\\xe9")."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte (from JSON "\\ud800", UTF-7...)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def output_name(rel: str) -> str:
     """`a/b.html` -> `a/b.txt`, `a/b.html.gz` -> `a/b.txt`, `a/b` -> `a/b.txt`, `x.naive.txt` unchanged."""
     head, _, name = rel.rpartition("/")

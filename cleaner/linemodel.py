@@ -15,8 +15,9 @@ How it scores (weights in cleaner/data/linemodel.json, trained by benchmarks/tra
    neighbours (windows of several sizes) and the block of highest content mass.
 Inference is numpy over all lines at once (no randomness: same lines, same scores).
 
-A document-level guard keeps clean text intact: when nearly every line already reads as prose, no
-line is scored below 0.5 (a clean article has nothing for the model to remove).
+Document-level checks keep clean text intact and make the decision stable (see finish()): a document
+with too little context (few lines or words) is left alone; one of which the model would remove only
+a small share of the words is left as it is (a clean article, or a page the model already cleaned).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ NEIGH = ["ntok", "end_punct", "title", "stop", "vocab_mean", "linky"]
 NEIGH_OFFSETS = (-3, -2, -1, 1, 2, 3)
 DOC = ["doc_prose_lines", "doc_prose_tokens", "doc_stop"]
 HTML_TAGS = ("p", "h", "li", "td", "div", "a", "span", "blockquote", "pre", "other")
-HINT = ["h_" + t for t in HTML_TAGS] + ["h_link", "h_depth", "h_article", "h_main", "h_heading", "h_li",
+HINT = ["h_" + t for t in HTML_TAGS] + ["h_link", "h_depth", "h_article", "h_main", "h_heading", "h_in_li",
                                        "h_class", "h_class_mean", "h_class_min", "h_class_max",
                                        "h_link_prev", "h_link_next", "h_link_win"]
 CONTEXT = ["p_m3", "p_m2", "p_m1", "p_0", "p_p1", "p_p2", "p_p3", "p_w2", "p_w5", "p_w10", "p_doc",
@@ -59,8 +60,16 @@ CONTEXT = ["p_m3", "p_m2", "p_m1", "p_0", "p_p1", "p_p2", "p_p3", "p_w2", "p_w5"
            "p_sandwich"]
 
 
+# Where a line sits in the document's prose: the share of the prose words above it and below it,
+# the word-weighted prose density of a wide window, whether it lies between the first and the last
+# prose line, its length against the document's typical prose line. Scale-free, so they carry
+# from one site's conventions to another's (a short list item amid prose vs a menu above it).
+REGION = ["prose_share_before", "prose_share_after", "win_prose_wide", "in_prose_span", "ntok_rel"]
+
+
 def feature_names(html: bool) -> list[str]:
-    names = BASE + [f"n{o:+d}_{f}" for o in NEIGH_OFFSETS for f in NEIGH] + DOC
+    """Every column line_features computes (a model's weights list the ones it uses, by name)."""
+    names = BASE + [f"n{o:+d}_{f}" for o in NEIGH_OFFSETS for f in NEIGH] + DOC + REGION
     return names + HINT if html else names
 
 
@@ -107,17 +116,25 @@ def _line_stats(line: str, toks: list[str], stop: frozenset[str], vocab: dict[st
     s = line.rstrip().rstrip(CLOSERS) or line
     last = s[-1] if s else ""
     first = line.lstrip()[:1]
-    alpha = [t for t in toks if not t[0].isdigit() and t[0] != "_"]
-    na = len(alpha) or 1
+    na = up = caps = 0
+    for t in toks:
+        c = t[0]
+        if c.isdigit() or c == "_":
+            continue
+        na += 1
+        if c.isupper():
+            up += 1
+        if len(t) > 1 and t.isupper():
+            caps += 1
+    na = na or 1
     low = [t.lower() for t in toks]
-    lo = [vocab[t] for t in low if t in vocab]
+    lo = [v for v in map(vocab.get, low) if v is not None] if vocab else []
     return [
         math.log1p(nt), math.log1p(nc), (sum(map(len, toks)) / nt) if nt else 0.0,
         float(last in TERMINAL), float(last == ":"), float(last.isalnum()),
         float(first.isupper()), float(first.isdigit()), float(first in BULLETS), float(first in QUOTES),
-        sum(1 for t in alpha if t[0].isupper()) / na,
-        sum(1 for t in alpha if len(t) > 1 and t.isupper()) / na,
-        (sum(1 for t in low if t in stop) / nt) if nt else 0.0,
+        up / na, caps / na,
+        (sum(map(stop.__contains__, low)) / nt) if nt else 0.0,
         len(_DIGIT.findall(line)) / (nc or 1), len(_SYM.findall(line)) / (nc or 1),
         float(len(_SENT.findall(line))), line.count(",") / (nt or 1),
         float(bool(_URL.search(line))), float(len(_SEP.findall(line))), float("©" in line),
@@ -190,126 +207,187 @@ def _hint_row(h: dict | None, class_vocab: dict[str, float]) -> list[float]:
 
 def line_features(lines: Sequence[str], hints: Sequence[dict] | None, vocab: dict[str, float],
                   sw: dict[str, frozenset[str]] | None = None,
-                  class_vocab: dict[str, float] | None = None, vocab_lang: str | None = None) -> list[list[float]]:
-    """One row of evidence per line (columns: feature_names(hints is not None)). The vocabulary is
-    learned from pages in `vocab_lang`; on a page in another language it is left out (its features
-    read 0, as on the pages trained without it), so foreign prose is judged by its shape alone."""
+                  class_vocab: dict[str, float] | None = None, vocab_lang: str | None = None,
+                  cache: dict | None = None):
+    """One row of evidence per line (columns: feature_names(hints is not None)), as a numpy array.
+    The vocabulary is learned from pages in `vocab_lang`; on a page in another language it is left
+    out (its features read 0, as on the pages trained without it), so foreign prose is judged by its
+    shape alone. `cache` (a dict owned by the caller, for one document) keeps each line's own
+    evidence across calls: the boilerplate stage scores the same lines again after removals."""
+    import numpy as np
+
     sw = stopwords() if sw is None else sw
     n = len(lines)
+    width = len(feature_names(hints is not None))
     if n == 0:
-        return []
-    toks = [_TOK.findall(x) for x in lines]
+        return np.zeros((0, width))
+    if cache is None:
+        cache = {}
+    toks = []
+    for x in lines:
+        t = cache.get(x)
+        if t is None:
+            t = cache[x] = _TOK.findall(x)
+        toks.append(t)
     lang = guess_language(toks, sw)
     stop = sw.get(lang, frozenset())
     if vocab_lang and lang and lang != vocab_lang:
         vocab = {}
-    stats = [_line_stats(x, t, stop, vocab) for x, t in zip(lines, toks)]
-    nts = [len(t) for t in toks]
-    ends = [s[3] for s in stats]
-    prose = [nt >= 20 or (nt >= 8 and e > 0) for nt, e in zip(nts, ends)]
-    linky = [nt <= 8 and e == 0 for nt, e in zip(nts, ends)]
-    block = densest_block([nt if p else -4.0 for nt, p in zip(nts, prose)])
+    vkey = (lang, id(vocab) if vocab else 0)
+    stats = []
+    for x, t in zip(lines, toks):
+        key = (vkey, x)
+        row = cache.get(key)
+        if row is None:
+            row = cache[key] = _line_stats(x, t, stop, vocab)
+        stats.append(row)
+    S = np.asarray(stats, dtype=np.float64)
+    nts = np.fromiter((len(t) for t in toks), dtype=np.int64, count=n)
+    ends = S[:, 3]
+    prose_b = (nts >= 20) | ((nts >= 8) & (ends > 0))
+    linky_b = (nts <= 8) & (ends == 0)
+    prose = prose_b.tolist()
+    block = densest_block(np.where(prose_b, nts, -4.0).tolist())
     counts: dict[str, int] = {}
-    for x in lines:
-        k = x.strip().lower()
+    keys = [x.strip().lower() for x in lines]
+    for k in keys:
         counts[k] = counts.get(k, 0) + 1
     seen: set[str] = set()
-    cum = [0] * (n + 1)
-    for i, x in enumerate(lines):
-        cum[i + 1] = cum[i] + len(x)
-    total_chars = cum[n] or 1
-    lr, pr = _runs(linky), _runs(prose)
+    seen_before = np.zeros(n)
+    for i, k in enumerate(keys):
+        if k in seen:
+            seen_before[i] = 1.0
+        seen.add(k)
+    lens = np.fromiter((len(x) for x in lines), dtype=np.float64, count=n)
+    cum = np.concatenate([[0.0], np.cumsum(lens)])
+    total_chars = cum[n] or 1.0
+    lr = np.asarray(_runs(linky_b.tolist()), dtype=np.float64)
+    pr = np.asarray(_runs(prose), dtype=np.float64)
     # distance (in lines) to the nearest prose line above / below: short lines between prose lines
     # (subheadings, list items, bylines) belong with it
-    before, after = [99] * n, [99] * n
-    last = -99
-    for i in range(n):
-        before[i] = min(99, i - last)
-        if prose[i]:
-            last = i
-    last = n + 99
-    for i in range(n - 1, -1, -1):
-        after[i] = min(99, last - i)
-        if prose[i]:
-            last = i
-    total_tok = sum(nts) or 1
-    prose_tok = sum(nt for nt, p in zip(nts, prose) if p)
-    stop_all = sum(s[12] * nt for s, nt in zip(stats, nts)) / total_tok
+    idx = np.arange(n)
+    pos = np.where(prose_b, idx, -99)
+    last_before = np.concatenate([[-99], np.maximum.accumulate(pos)[:-1]])
+    before = np.minimum(99, idx - last_before)
+    pos = np.where(prose_b, idx, n + 99)
+    next_after = np.concatenate([np.minimum.accumulate(pos[::-1])[::-1][1:], [n + 99]])
+    after = np.minimum(99, next_after - idx)
+    total_tok = float(nts.sum()) or 1.0
+    prose_tok = float(nts[prose_b].sum())
+    stop_all = float((S[:, 12] * nts).sum()) / total_tok
     # Only scale-free document statistics: absolute sizes identify a training set, not content.
-    doc = [sum(prose) / n, prose_tok / total_tok, stop_all]
+    doc = [float(prose_b.sum()) / n, prose_tok / total_tok, stop_all]
     a, b = block
-    neigh = [[s[0], s[3], s[10], s[12], s[20], float(l)] for s, l in zip(stats, linky)]
-    pad = [PAD] * len(NEIGH)
+    if a < b:
+        d = np.where(idx < a, idx - a, np.where(idx >= b, idx - b + 1, 0))
+    else:  # empty block: _block_distance(i, (0, 0)) = i + 1
+        d = idx + 1
+    dc = np.where(d == 0, 0.0, np.where(d < 0, (cum[a] - cum[idx + 1]) / total_chars,
+                                         (cum[idx] - cum[b]) / total_chars))
+    rep = np.log1p(np.fromiter((counts[k] - 1 for k in keys), dtype=np.float64, count=n))
+
+    def wmean(v, k):
+        c = np.concatenate([[0.0], np.cumsum(v)])
+        lo, hi = np.maximum(0, idx - k), np.minimum(n, idx + k + 1)
+        return (c[hi] - c[lo]) / (hi - lo)
+
+    cols = [S, rep[:, None], seen_before[:, None], (idx / n)[:, None], (cum[:n] / total_chars)[:, None],
+            (d == 0).astype(np.float64)[:, None], (np.sign(d) * np.log1p(np.abs(d)))[:, None], dc[:, None],
+            np.log1p(lr)[:, None], np.log1p(pr)[:, None], wmean(S[:, 0], 3)[:, None],
+            wmean(prose_b.astype(np.float64), 5)[:, None], np.log(before)[:, None], np.log(after)[:, None],
+            np.log(np.maximum(before, after))[:, None]]
+    neigh = np.column_stack([S[:, 0], S[:, 3], S[:, 10], S[:, 12], S[:, 20], linky_b.astype(np.float64)])
+    for o in NEIGH_OFFSETS:
+        cols.append(_shift(neigh, o))
+    cols.append(np.broadcast_to(np.asarray(doc), (n, len(DOC))))
+    ptok = np.where(prose_b, nts, 0).astype(np.float64)
+    ptot = float(ptok.sum())
+    pcum = np.concatenate([[0.0], np.cumsum(ptok)])
+    if ptot > 0:
+        share_before = pcum[:n] / ptot
+        share_after = (ptot - pcum[1:]) / ptot
+        pidx = np.flatnonzero(prose_b)
+        span = ((idx >= pidx[0]) & (idx <= pidx[-1])).astype(np.float64)
+        typical = float(np.median(nts[prose_b]))
+    else:
+        share_before = share_after = np.full(n, PAD)
+        span = np.zeros(n)
+        typical = float(np.median(nts))
+    tcum = np.concatenate([[0.0], np.cumsum(nts.astype(np.float64))])
+    lo, hi = np.maximum(0, idx - 12), np.minimum(n, idx + 13)
+    wide = (pcum[hi] - pcum[lo]) / np.maximum(1.0, tcum[hi] - tcum[lo])
+    rel = np.log((nts + 1.0) / (typical + 1.0))
+    cols.append(np.column_stack([share_before, share_after, wide, span, rel]))
     if hints is not None:
         cv = class_vocab or {}
-        hrows = [_hint_row(hints[i] if i < len(hints) else None, cv) for i in range(n)]
-        link = [r[len(HTML_TAGS)] for r in hrows]
-    rows = []
-    for i in range(n):
-        k = lines[i].strip().lower()
-        d = _block_distance(i, block)
-        if d == 0:
-            dc = 0.0
-        elif d < 0:
-            dc = (cum[a] - cum[i + 1]) / total_chars
-        else:
-            dc = (cum[i] - cum[b]) / total_chars
-        lo, hi = max(0, i - 3), min(n, i + 4)
-        lo5, hi5 = max(0, i - 5), min(n, i + 6)
-        row = stats[i] + [
-            math.log1p(counts[k] - 1), float(k in seen), i / n, cum[i] / total_chars,
-            float(d == 0), _signed_log(d), dc,
-            math.log1p(lr[i]), math.log1p(pr[i]),
-            sum(stats[j][0] for j in range(lo, hi)) / (hi - lo),
-            sum(prose[lo5:hi5]) / (hi5 - lo5),
-            math.log(before[i]), math.log(after[i]), math.log(max(before[i], after[i])),
-        ]
-        seen.add(k)
-        for o in NEIGH_OFFSETS:
-            j = i + o
-            row += neigh[j] if 0 <= j < n else pad
-        row += doc
-        if hints is not None:
-            lw = link[max(0, i - 3):i + 4]
-            row += hrows[i] + [link[i - 1] if i > 0 else PAD, link[i + 1] if i + 1 < n else PAD,
-                               sum(lw) / len(lw)]
-        rows.append(row)
-    return rows
+        H = np.asarray([_hint_row(hints[i] if i < len(hints) else None, cv) for i in range(n)], dtype=np.float64)
+        link = H[:, len(HTML_TAGS)]
+        cols += [H, _shift(link[:, None], -1), _shift(link[:, None], 1), wmean(link, 3)[:, None]]
+    X = np.hstack(cols)
+    assert X.shape == (n, width)
+    return X
 
 
-def context_features(p: Sequence[float], ntok: Sequence[int]) -> list[list[float]]:
+def _shift(M, o: int):
+    """Rows of M moved so that row i holds row i + o (PAD where that is outside)."""
+    import numpy as np
+
+    out = np.full_like(M, PAD)
+    n = M.shape[0]
+    if o > 0 and o < n:
+        out[:n - o] = M[o:]
+    elif o < 0 and -o < n:
+        out[-o:] = M[:n + o]
+    return out
+
+
+def context_features(p: Sequence[float], ntok: Sequence[int]):
     """Second-pass evidence: the first pass's scores around each line (columns: CONTEXT)."""
+    import numpy as np
+
+    p = np.asarray(p, dtype=np.float64)
     n = len(p)
-    w = [t + 1 for t in ntok]
-    cw = [0.0] * (n + 1)
-    cpw = [0.0] * (n + 1)
-    for i in range(n):
-        cw[i + 1] = cw[i] + w[i]
-        cpw[i + 1] = cpw[i] + w[i] * p[i]
+    if n == 0:
+        return np.zeros((0, len(CONTEXT)))
+    w = np.asarray(ntok, dtype=np.float64) + 1
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    cpw = np.concatenate([[0.0], np.cumsum(w * p)])
+    idx = np.arange(n)
 
-    def wmean(i: int, k: int) -> float:
-        lo, hi = max(0, i - k), min(n, i + k + 1)
-        sw_ = cw[hi] - cw[lo] - w[i]
-        return (cpw[hi] - cpw[lo] - w[i] * p[i]) / sw_ if sw_ > 0 else PAD
+    def wmean(k):
+        lo, hi = np.maximum(0, idx - k), np.minimum(n, idx + k + 1)
+        sw_ = cw[hi] - cw[lo] - w
+        num = cpw[hi] - cpw[lo] - w * p
+        return np.where(sw_ > 0, num / np.where(sw_ > 0, sw_, 1.0), PAD)
 
-    block = densest_block([(x - 0.5) * wt for x, wt in zip(p, w)])
-    doc_mean = cpw[n] / cw[n] if n else 0.0
-    content = [wt if x >= 0.5 else 0 for x, wt in zip(p, w)]
-    total_content = sum(content) or 1
-    frac = sum(content) / (cw[n] or 1)
-    up5 = [max(p[max(0, i - 5):i], default=PAD) for i in range(n)]
-    down5 = [max(p[i + 1:i + 6], default=PAD) for i in range(n)]
-    before = 0.0
-    rows = []
-    for i in range(n):
-        d = _block_distance(i, block)
-        near = [p[j] for j in range(max(0, i - 3), min(n, i + 4)) if j != i] or [PAD]
-        rows.append([p[i + o] if 0 <= i + o < n else PAD for o in (-3, -2, -1, 0, 1, 2, 3)] + [
-            wmean(i, 2), wmean(i, 5), wmean(i, 10), doc_mean, frac, float(d == 0), _signed_log(d),
-            before / total_content, (total_content - before - content[i]) / total_content,
-            max(near), min(near), up5[i], down5[i], min(up5[i], down5[i])])
-        before += content[i]
-    return rows
+    a, b = densest_block(((p - 0.5) * w).tolist())
+    doc_mean = cpw[n] / cw[n]
+    content = np.where(p >= 0.5, w, 0.0)
+    total_content = float(content.sum()) or 1.0
+    frac = float(content.sum()) / (cw[n] or 1.0)
+    if a < b:
+        d = np.where(idx < a, idx - a, np.where(idx >= b, idx - b + 1, 0))
+    else:
+        d = idx + 1
+    padded = np.concatenate([np.full(5, -np.inf), p, np.full(5, -np.inf)])
+    win = np.lib.stride_tricks.sliding_window_view(padded, 11)  # row i: p[i-5 .. i+5]
+    up5 = win[:, :5].max(axis=1)
+    down5 = win[:, 6:].max(axis=1)
+    up5 = np.where(np.isfinite(up5), up5, PAD)
+    down5 = np.where(np.isfinite(down5), down5, PAD)
+    near = np.concatenate([win[:, 2:5], win[:, 6:9]], axis=1)  # p[i-3..i-1], p[i+1..i+3]
+    nmax = near.max(axis=1)
+    nmin = np.where(np.isfinite(near), near, np.inf).min(axis=1)
+    nmax = np.where(np.isfinite(nmax), nmax, PAD)
+    nmin = np.where(np.isfinite(nmin), nmin, PAD)
+    before = np.concatenate([[0.0], np.cumsum(content)[:-1]])
+    P = p[:, None]
+    cols = [_shift(P, o) for o in (-3, -2, -1)] + [P] + [_shift(P, o) for o in (1, 2, 3)]
+    cols += [c[:, None] for c in (
+        wmean(2), wmean(5), wmean(10), np.full(n, doc_mean), np.full(n, frac), (d == 0).astype(np.float64),
+        np.sign(d) * np.log1p(np.abs(d)), before / total_content,
+        (total_content - before - content) / total_content, nmax, nmin, up5, down5, np.minimum(up5, down5))]
+    return np.hstack(cols)
 
 
 class Forest:
@@ -327,16 +405,18 @@ class Forest:
         self.roots = np.asarray(d["roots"], dtype=np.int32)
         self.depth = int(d["depth"])
         self.bias = float(d.get("bias", 0.0))
+        self.children = np.stack([self.left, self.right], axis=1).ravel()  # node*2 (+1 for right)
 
     def raw(self, X):
         import numpy as np
 
-        n = X.shape[0]
+        n, m = X.shape
+        flat = np.ascontiguousarray(X, dtype=np.float64).ravel()
+        base = (np.arange(n) * m)[:, None]
         node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
-        rows = np.arange(n)[:, None]
         for _ in range(self.depth):
-            go_left = X[rows, self.feature[node]] <= self.threshold[node]
-            node = np.where(go_left, self.left[node], self.right[node])
+            go_right = ~(flat[base + self.feature[node]] <= self.threshold[node])  # NaN goes right
+            node = self.children[node * 2 + go_right]
         return self.value[node].sum(axis=1) + self.bias
 
     def proba(self, X):
@@ -350,10 +430,15 @@ class LineModel:
 
     def __init__(self, d: dict[str, Any], vocab: dict[str, float] | None = None):
         self.names = list(d["features"])
+        if self.names.count("h_li") == 2:  # weights from before "h_in_li" had its own name
+            k = len(self.names) - 1 - self.names[::-1].index("h_li")
+            self.names[k] = "h_in_li"
         self.html = bool(d.get("html"))
-        expected = feature_names(self.html)
-        if self.names != expected:
-            raise ValueError("linemodel weights do not match this version's features; retrain")
+        known = {name: k for k, name in enumerate(feature_names(self.html))}
+        if any(name not in known for name in self.names):
+            raise ValueError("linemodel weights name features this version does not compute; retrain")
+        cols = [known[name] for name in self.names]
+        self.cols = None if cols == list(range(len(known))) else cols
         self.stage1 = Forest(d["stage1"])
         self.stage2 = Forest(d["stage2"])
         self.guard = d.get("guard", {})
@@ -361,39 +446,106 @@ class LineModel:
         self.class_vocab = d.get("class_vocab", {})
         self.vocab_lang = d.get("vocab_lang")
 
-    def predict(self, lines: Sequence[str], hints: Sequence[dict] | None = None) -> list[float]:
+    def scores(self, lines: Sequence[str], hints: Sequence[dict] | None = None,
+               cache: dict | None = None) -> list[float]:
+        """The ensembles' raw probabilities, before the document-level checks (see finish())."""
         import numpy as np
 
         if not lines:
             return []
         if self.html and (hints is None or len(hints) != len(lines)):
             hints = [{}] * len(lines)  # no DOM evidence: the hint columns take their padding value
-        rows = line_features(lines, hints if self.html else None, self.vocab, None, self.class_vocab,
-                             self.vocab_lang)
-        X = np.asarray(rows, dtype=np.float64)
+        X = line_features(lines, hints if self.html else None, self.vocab, None, self.class_vocab,
+                          self.vocab_lang, cache)
+        if self.cols is not None:
+            X = X[:, self.cols]
         p1 = self.stage1.proba(X)
-        ntok = [len(_TOK.findall(x)) for x in lines]
-        C = np.asarray(context_features(p1.tolist(), ntok), dtype=np.float64)
-        p2 = self.stage2.proba(np.hstack([X, C]))
-        words = [max(t, len(_CJK.findall(x))) for t, x in zip(ntok, lines)]
-        p = guard(lines, words, p2.tolist(), self.guard)
-        p = never_empty(words, keep_markers(lines, no_sentence(words, p)))
-        return [round(float(v), 6) for v in p]
+        C = context_features(p1, np.expm1(X[:, 0]).round())  # column 0: log1p(tokens)
+        return self.stage2.proba(np.hstack([X, C])).tolist()
+
+    def predict(self, lines: Sequence[str], hints: Sequence[dict] | None = None,
+                cache: dict | None = None) -> list[float]:
+        """This model alone, with the document-level checks (the module's predict() combines the
+        HTML and text models)."""
+        if not lines:
+            return []
+        words = word_counts(lines)
+        if too_little_context(words):
+            return [1.0] * len(lines)
+        return finish(lines, words, self.scores(lines, hints, cache))
 
 
-def guard(lines: Sequence[str], ntok: Sequence[int], p: list[float], cfg: dict) -> list[float]:
-    """Clean-text guard: if the lines the model would drop are few and the document reads as prose
-    throughout, keep everything (scores lifted to 0.5). Thresholds come from the weights file."""
-    if not cfg or not p:
+# A document with fewer lines or words than this gives the model nothing to judge a line against
+# (a JSONL record, a title, a short note): the model leaves it alone; only the rules apply.
+MIN_CONTEXT_LINES = 5
+MIN_CONTEXT_WORDS = 50
+# A document of which the model would remove at most this share of the words already reads as
+# main text (typically: a page it cleaned before): it is left as it is. This makes the model's
+# decision stable under its own removals - cleaning a cleaned text changes nothing - and costs
+# little, since it can keep only a few words of boilerplate.
+STABLE_MAX_DROP = 0.1
+
+
+def word_counts(lines: Sequence[str]) -> list[int]:
+    """Words per line; in scripts written without spaces each character counts as a word."""
+    out = []
+    for x in lines:
+        t = len(_TOK.findall(x))
+        out.append(max(t, len(_CJK.findall(x))) if t and not x.isascii() else t)
+    return out
+
+
+def too_little_context(words: Sequence[int]) -> bool:
+    return sum(1 for w in words if w) < MIN_CONTEXT_LINES or sum(words) < MIN_CONTEXT_WORDS
+
+
+def finish(lines: Sequence[str], words: Sequence[int], p: list[float]) -> list[float]:
+    """Document-level checks over the ensembles' scores, in order: stability (nearly everything
+    kept -> everything kept), no sentence (nothing kept), letterless markers between kept lines
+    (kept), never empty (the best block kept)."""
+    p = stable(words, p, STABLE_MAX_DROP)
+    p = fill_gaps(words, keep_markers(lines, no_sentence(words, p)), FILL_MAX_RUN, FILL_MAX_WORDS)
+    p = never_empty(words, p)
+    return [round(float(v), 6) for v in p]
+
+
+# A run of at most this many short lines (subheadings, list items, timestamps) scored below 0.5
+# between two kept lines is part of the text around it.
+FILL_MAX_RUN = 2
+FILL_MAX_WORDS = 12
+
+
+def fill_gaps(words: Sequence[int], p: list[float], max_run: int = FILL_MAX_RUN,
+              max_words: int = FILL_MAX_WORDS) -> list[float]:
+    """Lift to 0.5 every run of at most `max_run` dropped lines, each of at most `max_words` words,
+    whose neighbours above and below are kept."""
+    if max_run <= 0:
         return p
-    total = sum(ntok) or 1
-    dropped = sum(t for t, x in zip(ntok, p) if x < 0.5)
-    if dropped == 0:
+    out = list(p)
+    n = len(p)
+    i = 0
+    while i < n:
+        if p[i] >= 0.5:
+            i += 1
+            continue
+        j = i
+        while j < n and p[j] < 0.5:
+            j += 1
+        if 0 < i and j < n and j - i <= max_run and all(words[k] <= max_words for k in range(i, j)):
+            for k in range(i, j):
+                out[k] = 0.5
+        i = j
+    return out
+
+
+def stable(words: Sequence[int], p: list[float], max_drop: float = STABLE_MAX_DROP) -> list[float]:
+    """When the lines scored below 0.5 hold at most `max_drop` of the document's words, every line
+    is kept (scores lifted to 0.5)."""
+    total = sum(words) or 1
+    dropped = sum(w for w, x in zip(words, p) if x < 0.5)
+    if dropped == 0 or dropped / total > max_drop:
         return p
-    prose = sum(t for x, t in zip(lines, ntok) if t >= 8 and (x.rstrip().rstrip(CLOSERS)[-1:] in TERMINAL))
-    if prose / total >= cfg.get("min_prose", 2.0) and dropped / total <= cfg.get("max_drop", -1.0):
-        return [max(x, 0.5) for x in p]
-    return p
+    return [max(x, 0.5) for x in p]
 
 
 def never_empty(ntok: Sequence[int], p: list[float], min_words: int = 8) -> list[float]:
@@ -450,16 +602,21 @@ def _models() -> dict[str, LineModel]:
     return {kind: LineModel(m) for kind, m in d["models"].items()}
 
 
-def predict(lines: list[str], hints: list[dict] | None = None) -> list[float]:
+def predict(lines: list[str], hints: list[dict] | None = None, cache: dict | None = None) -> list[float]:
     """Probability that each line is main content. With `hints` (one DOM-hint dict per line, from
     the html stage) the score is the mean of the HTML model and the text model: the HTML model alone
     scores best on the dev sets' pages but is brittle on small pages unlike them (it dropped whole
-    articles of short clean pages); the text model anchors it."""
+    articles of short clean pages); the text model anchors it. Documents with too little context
+    are left alone (all 1.0); see finish() for the document-level checks. `cache`: a dict the caller
+    keeps for one document, so scoring it again after removals reuses each line's evidence."""
     if not lines:
         return []
+    words = word_counts(lines)
+    if too_little_context(words):
+        return [1.0] * len(lines)
     models = _models()
-    text = models["text"].predict(lines, None)
+    p = models["text"].scores(lines, None, cache)
     if hints is not None and len(hints) == len(lines) and "html" in models:
-        dom = models["html"].predict(lines, hints)
-        return [round((a + b) / 2, 6) for a, b in zip(dom, text)]
-    return text
+        dom = models["html"].scores(lines, hints, cache)
+        p = [(a + b) / 2 for a, b in zip(dom, p)]
+    return finish(lines, words, p)

@@ -158,4 +158,17 @@ def write_report(path: Path, summary: Summary, results: list[FileResult], meta: 
     from .io import write_atomic
 
     data = {**meta, "summary": summary.to_json(), "files": [r.to_json() for r in results]}
-    write_atomic(Path(path), (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_atomic(Path(path), (json.dumps(_printable(data), indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def _printable(value):
+    """The report is UTF-8 JSON: a lone surrogate (a file name that is not UTF-8) cannot be in it."""
+    from .io import printable
+
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(v) for v in value]
+    return value

@@ -125,10 +125,12 @@ class RuleSet:
 
 
 def _compile(pattern: str, where: str) -> re.Pattern:
+    # re.compile raises more than re.error on hostile patterns: OverflowError for a repeat count
+    # beyond C int (x{4294967296}), RecursionError for deep nesting (sre_parse recurses per group).
     try:
         return re.compile(pattern)
-    except re.error as e:
-        raise RuleError(f"{where}: bad pattern: {e}") from None
+    except (re.error, OverflowError, RecursionError, ValueError) as e:
+        raise RuleError(f"{where}: bad pattern: {type(e).__name__}: {e}") from None
 
 
 def _str_list(entry: dict, key: str, where: str) -> tuple[str, ...]:
@@ -152,48 +154,89 @@ def _check_keys(entry: dict, allowed: set[str], required: set[str], where: str) 
         raise RuleError(f"{where}: id {entry['id']!r} must look like 'lang.category.name' (lowercase, dotted)")
 
 
-def parse_rules(text: str, source: str) -> RuleSet:
-    """Parse one rule file's text. Raises RuleError naming the file and rule on any problem."""
+def _where(source: str, table: str, i: int, entry: object) -> str:
+    """How messages cite an entry: its position always (an id may be missing or not a string), its id
+    when it has one."""
+    rid = entry.get("id") if isinstance(entry, dict) else None
+    if not isinstance(rid, str):
+        return f"{source}: {table} #{i + 1}"
+    return f"{source}: {table} #{i + 1} ({rid if _ID_RE.match(rid) else repr(rid[:60])})"  # repr: one line
+
+
+def _entries(data: dict, table: str, source: str) -> list[tuple[str, dict]]:
+    """(where, entry) for each [[table]] entry; `rule = 5` or `[rule]` parse as TOML but are no
+    array of tables."""
+    items = data.get(table, [])
+    if not isinstance(items, list):
+        raise RuleError(f"{source}: '{table}' must be an array of tables ([[{table}]]), not {type(items).__name__}")
+    out = []
+    for i, entry in enumerate(items):
+        where = _where(source, table, i, entry)
+        if not isinstance(entry, dict):
+            raise RuleError(f"{where}: must be a table ([[{table}]]), not {type(entry).__name__}")
+        out.append((where, entry))
+    return out
+
+
+def _word_count(entry: dict, key: str, where: str) -> int | None:
+    v = entry.get(key)
+    if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+        raise RuleError(f"{where}: '{key}' must be a non-negative integer")
+    return v
+
+
+def _examples(entry: dict, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    examples = _str_list(entry, "examples", where)
+    counter = _str_list(entry, "counterexamples", where)
+    if not examples:
+        raise RuleError(f"{where}: needs at least one example")
+    if not counter:
+        raise RuleError(f"{where}: needs at least one counterexample")
+    return examples, counter
+
+
+def _rule(entry: dict, where: str, source: str) -> Rule:
+    _check_keys(entry, RULE_KEYS, RULE_REQUIRED, where)
+    match = entry.get("match", "line")
+    if match not in MATCH_KINDS:
+        raise RuleError(f"{where}: match {match!r} is not one of {list(MATCH_KINDS)}")
+    max_words, min_words = _word_count(entry, "max_words", where), _word_count(entry, "min_words", where)
+    examples, counter = _examples(entry, where)
+    return Rule(id=entry["id"], category=entry["category"], pattern=entry["pattern"], reason=entry["reason"],
+                lang=entry.get("lang", "*"), match=match, max_words=max_words, min_words=min_words,
+                examples=examples, counterexamples=counter, source=source, regex=_compile(entry["pattern"], where))
+
+
+def _marker(entry: dict, where: str, source: str) -> Marker:
+    _check_keys(entry, MARKER_KEYS, RULE_REQUIRED, where)
+    examples, counter = _examples(entry, where)
+    return Marker(id=entry["id"], category=entry["category"], pattern=entry["pattern"], reason=entry["reason"],
+                  examples=examples, counterexamples=counter, source=source, regex=_compile(entry["pattern"], where))
+
+
+def _load_toml(text: str, source: str) -> dict:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise RuleError(f"{source}: not valid TOML: {e}") from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise RuleError(f"{source}: not valid TOML: nested too deeply") from None
+
+
+def parse_rules(text: str, source: str) -> RuleSet:
+    """Parse one rule file's text. Raises RuleError naming the file and rule on any problem."""
+    data = _load_toml(text, source)
     unknown = set(data) - {"rule", "marker"}
     if unknown:
         raise RuleError(f"{source}: unknown table(s) {sorted(unknown)}; valid: ['marker', 'rule']")
-    rules, markers = [], []
-    for i, entry in enumerate(data.get("rule", [])):
-        where = f"{source}: rule #{i + 1}" + (f" ({entry.get('id')})" if isinstance(entry, dict) and "id" in entry else "")
-        if not isinstance(entry, dict):
-            raise RuleError(f"{where}: must be a table")
-        _check_keys(entry, RULE_KEYS, RULE_REQUIRED, where)
-        match = entry.get("match", "line")
-        if match not in MATCH_KINDS:
-            raise RuleError(f"{where}: match {match!r} is not one of {list(MATCH_KINDS)}")
-        for k in ("max_words", "min_words"):
-            if k in entry and (not isinstance(entry[k], int) or isinstance(entry[k], bool) or entry[k] < 0):
-                raise RuleError(f"{where}: '{k}' must be a non-negative integer")
-        examples = _str_list(entry, "examples", where)
-        counter = _str_list(entry, "counterexamples", where)
-        if not examples:
-            raise RuleError(f"{where}: needs at least one example")
-        if not counter:
-            raise RuleError(f"{where}: needs at least one counterexample")
-        rules.append(Rule(id=entry["id"], category=entry["category"], pattern=entry["pattern"],
-                          reason=entry["reason"], lang=entry.get("lang", "*"), match=match,
-                          max_words=entry.get("max_words"), min_words=entry.get("min_words"),
-                          examples=examples, counterexamples=counter, source=source,
-                          regex=_compile(entry["pattern"], where)))
-    for i, entry in enumerate(data.get("marker", [])):
-        where = f"{source}: marker #{i + 1}" + (f" ({entry.get('id')})" if isinstance(entry, dict) and "id" in entry else "")
-        if not isinstance(entry, dict):
-            raise RuleError(f"{where}: must be a table")
-        _check_keys(entry, MARKER_KEYS, RULE_REQUIRED, where)
-        markers.append(Marker(id=entry["id"], category=entry["category"], pattern=entry["pattern"],
-                              reason=entry["reason"], examples=_str_list(entry, "examples", where),
-                              counterexamples=_str_list(entry, "counterexamples", where), source=source,
-                              regex=_compile(entry["pattern"], where)))
-    return RuleSet(tuple(rules), tuple(markers))
+    rules = tuple(_rule(e, where, source) for where, e in _entries(data, "rule", source))
+    markers = tuple(_marker(e, where, source) for where, e in _entries(data, "marker", source))
+    seen: set[str] = set()
+    for r in (*rules, *markers):
+        if r.id in seen:  # reports and edits cite rules by id: two with one id would be ambiguous
+            raise RuleError(f"{source}: duplicate rule id {r.id!r} within the file")
+        seen.add(r.id)
+    return RuleSet(rules, markers)
 
 
 def lint(ruleset: RuleSet) -> list[str]:

@@ -6,7 +6,14 @@ lines in a row, exactly one final newline (empty text stays empty).
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable
+
+# What the normalize stage deletes inside a line: C0/C1 controls (not tab), invisible word-splitters,
+# stray BOMs and lone surrogates. The encoding stage uses it too, so ftfy sees the line as it will be.
+# Line ends other than LF; normalize turns each into one LF (before it deletes control characters).
+LINE_SEPARATORS = re.compile("\r\n|[\r\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]")
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\u00ad\ufeff\ud800-\udfff]")
 
 
 def join_lines(lines: Iterable[str]) -> str:

@@ -29,6 +29,7 @@ from cleaner.stages import decode
 SKIP_REASONS = {"binary", "too-large", "corrupt-gzip"}
 _DECODE = Pipeline([decode.Stage(decode.Options())])
 _BAD_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 # ----------------------------------------------------------------------------- bytes -> text
@@ -58,6 +59,7 @@ def check_text_invariant(text: str) -> None:
     assert not text.startswith("\n"), repr(text[:20])
     assert "\n\n\n" not in text
     assert not _BAD_CONTROLS.search(text), repr(_BAD_CONTROLS.search(text).group())
+    assert not _SURROGATES.search(text), "a lone surrogate: the output file cannot be written as UTF-8"
     assert unicodedata.is_normalized("NFC", text)
 
 
@@ -71,6 +73,9 @@ def check_decode_lossless(data: bytes, name: str = "fuzz.txt") -> None:
     if doc.metadata.get("compression") == "gzip":
         data = decode._gunzip(data, 1 << 40)  # the stage's own reading of the container
     bom = b""
+    if not enc.endswith("-bom") and any(e.rule == "decode.bom" for e in doc.edits):
+        assert data.startswith(codecs.BOM_UTF8), "a BOM removed that was not there"
+        data = data[len(codecs.BOM_UTF8):]  # a UTF-8 BOM before legacy bytes: dropped, the rest guessed
     if enc.endswith("-bom"):
         enc = enc[:-4]
         bom = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
@@ -169,6 +174,9 @@ def strategies():
         b"We use cookies to improve your experience on our site.", b"Share on Facebook", b"Read more",
         b"The council voted on Tuesday to rebuild the old bridge over the river before winter. ",
         b"<meta charset=\"shift_jis\">", b"\x1f\x8b\x08\x00",
+        # charsets Python knows but no page means: not text encodings, escape codecs, UTF-7
+        b"<meta charset=\"rot13\">", b"<meta charset=\"base64\">", b"<meta charset=\"unicode_escape\">",
+        b"<meta charset=\"utf-7\">", b"<meta charset=\"undefined\">", b"\\ud800 +2AA- ",
     ])
     hostile_bytes = st.lists(st.one_of(chunks, st.binary(max_size=12)), max_size=40).map(b"".join)
     names = st.sampled_from(["f.txt", "f.html", "f.htm", "f.txt.gz", "f", "f.xhtml"])

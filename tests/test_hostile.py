@@ -5,7 +5,8 @@ signal (SIGKILL, SIGINT) or a real stderr (tracebacks from pool workers) is the 
 live in tests/fuzz_targets.py (also runnable under atheris).
 
 Tests that rely on the html stage: test_broken_html_yields_text, test_html_deep_nesting_yields_text,
-test_hostile_folder_runs_without_traceback, test_a_folder_named_like_a_file_is_a_folder. On the
+test_hostile_folder_runs_without_traceback, test_a_folder_named_like_a_file_is_a_folder,
+test_a_declared_charset_that_is_no_page_encoding_is_ignored, test_junk_before_the_start_of_a_page_does_not_hide_it. On the
 encoding stage (ftfy): test_undecodable_bytes_mixed_into_utf8_are_repaired_by_ftfy. On the line
 model keeping plain prose: every test comparing an output with ARTICLE.
 """
@@ -203,6 +204,30 @@ def test_a_failed_charset_guess_logs_nothing(tmp_path: Path, capsys) -> None:
     assert [line for line in err.splitlines() if not re.match(r"(files|skipped|bytes|removed|languages|stories) ", line)] == []
 
 
+@pytest.mark.parametrize("charset", ["rot13", "base64", "zlib", "unicode_escape", "raw_unicode_escape", "utf-7",
+                                     "undefined", "idna"])
+def test_a_declared_charset_that_is_no_page_encoding_is_ignored(charset: str) -> None:
+    """Python can look these up, but they are no charset a page means: decoding with them raised
+    (LookupError, UnicodeError: the file was lost as an error) or turned "\\ud800" and "+2AA-" into
+    lone surrogates that no UTF-8 output can hold."""
+    page = (f'<html><head><meta charset="{charset}"></head><body><p>Caf\xe9 \\ud800 +2AA- {P1}</p></body></html>')
+    doc = cleaner.clean(page.encode("latin-1"), doc_id="page.html")
+    assert not doc.skipped
+    assert doc.text == f"Café \\ud800 +2AA- {P1}\n"
+    assert doc.metadata["encoding"] == "windows-1252"
+
+
+@pytest.mark.parametrize("junk", ["\ufffd", "\ufeff\ufeff", "\u200b", "\x01\x02", "\ufffd \n"])
+def test_junk_before_the_start_of_a_page_does_not_hide_it(junk: str) -> None:
+    """Found by the idempotence fuzz target (b"\\xef\\xbf\\xbd<html>"): U+FFFD before "<html>" made the
+    page text; the encoding stage then dropped the U+FFFD, so the output started with "<html>" and a
+    second run read it as a page."""
+    page = f"{junk}<html><body><nav>Home | News</nav><p>{P1}</p></body></html>"
+    doc = cleaner.clean(page.encode("utf-8"), doc_id="dump")
+    assert doc.metadata["format"] == "html" and doc.text == P1 + "\n"
+    assert cleaner.clean(doc.text.encode(), doc_id="dump.txt").text == doc.text
+
+
 @FUZZ
 @given(st.binary(max_size=3000))
 def test_decode_is_lossless_on_any_bytes(data: bytes) -> None:
@@ -211,6 +236,7 @@ def test_decode_is_lossless_on_any_bytes(data: bytes) -> None:
 
 @FUZZ
 @given(STRATS["hostile_bytes"], STRATS["names"])
+@example(b"\xef\xbb\xbf\xff\xfe", "f.txt")  # hypothesis: a UTF-8 BOM before legacy bytes went without an edit
 def test_decode_is_lossless_on_hostile_bytes(data: bytes, name: str) -> None:
     ft.check_decode_lossless(data, name)
 
@@ -231,6 +257,16 @@ def test_line_ends_become_lf_and_control_chars_go(tmp_path: Path, capsys, varian
     got = (tmp_path / "out" / "a.txt").read_bytes()
     assert got == ARTICLE.encode()
     assert not [c for c in got.decode() if c != "\n" and unicodedata.category(c) == "Cc"]
+
+
+def test_lone_surrogates_never_reach_the_output() -> None:
+    """A str from the API (or a JSON "\\ud800" escape) can hold lone surrogates: normalize drops them,
+    so the text can always be written as UTF-8, also with the encoding stage (ftfy) turned off."""
+    text = f"{P1} \ud800 and \udce9 here.\n"
+    for pipe in (Pipeline.from_config(), Pipeline([normalize.Stage(normalize.Options())])):
+        out = pipe(Document(id="s.txt", text=text)).text
+        assert out == f"{P1} and here.\n"
+        ft.check_text_invariant(out)
 
 
 # ============================================================================= broken HTML
@@ -339,6 +375,36 @@ def test_a_fifo_is_never_opened(tmp_path: Path, capsys) -> None:
     assert files(tmp_path / "out") == {"a.txt": ARTICLE.encode()}
 
 
+def test_an_unreadable_file_is_named_and_the_run_goes_on(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Permission denied (simulated: tests may run as root, who reads anything) is that file's error."""
+    import cleaner.engines.work as work
+
+    src = write_tree(tmp_path / "in", {"locked.txt": ARTICLE.encode(), "ok.txt": ARTICLE.encode()})
+    real = work.read_capped
+
+    def denied(path, limit):
+        if Path(path).name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, limit)
+
+    monkeypatch.setattr(work, "read_capped", denied)
+    rc, err = run(["clean", str(src), "--out", str(tmp_path / "out"), "--jobs", "1"], capsys)
+    assert rc == 1 and f"{src / 'locked.txt'}: error: cannot read: Permission denied" in err
+    assert files(tmp_path / "out") == {"ok.txt": ARTICLE.encode()}
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions, not root")
+def test_an_unreadable_file_for_real(tmp_path: Path, capsys) -> None:
+    src = write_tree(tmp_path / "in", {"locked.txt": ARTICLE.encode(), "ok.txt": ARTICLE.encode()})
+    (src / "locked.txt").chmod(0)
+    try:
+        rc, err = run(["clean", str(src), "--out", str(tmp_path / "out"), "--jobs", "1"], capsys)
+    finally:
+        (src / "locked.txt").chmod(0o644)
+    assert rc == 1 and f"{src / 'locked.txt'}: error: cannot read" in err
+    assert files(tmp_path / "out") == {"ok.txt": ARTICLE.encode()}
+
+
 def test_an_output_that_must_also_be_a_folder_is_reported(tmp_path: Path, capsys) -> None:
     """x.html -> OUT/x.txt, while the folder x.txt/ -> OUT/x.txt/inner.txt: one file system path
     cannot be both; the outcome must not depend on which worker writes first."""
@@ -363,6 +429,81 @@ def test_undecodable_file_names_with_diff_report_and_strict_stdout(tmp_path: Pat
     assert proc.returncode == 0
     assert list((tmp_path / "out").iterdir())[0].read_bytes() == ARTICLE.encode()
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["summary"]["cleaned"] == 1
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_diff_into_a_closed_pipe_does_not_stop_the_run(tmp_path: Path, jobs: str) -> None:
+    """`cleaner clean SRC --out OUT --diff | head`: the reader goes away early. That used to end the
+    run with a BrokenPipeError traceback; the outputs are the point, so every one is still written."""
+    src = write_tree(tmp_path / "in", {f"f{i}.txt": ARTICLE.replace("\n", "\r\n").encode() for i in range(20)})
+    env = {**os.environ, "PYTHONPATH": str(PKG_PARENT)}
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # a reader that is already gone: the first write fails
+    try:
+        proc = subprocess.run([sys.executable, "-m", "cleaner.cli", "clean", str(src), "--out", str(tmp_path / "out"),
+                               "--diff", "--jobs", jobs], cwd=tmp_path, env=env, stdout=write_end,
+                              stderr=subprocess.PIPE, timeout=300)
+    finally:
+        os.close(write_end)
+    assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
+    assert proc.returncode == 0
+    assert files(tmp_path / "out") == {f"f{i}.txt": ARTICLE.encode() for i in range(20)}
+
+
+def test_stdout_closed_early_on_stdin_mode_is_no_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PKG_PARENT)}
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "cleaner.cli", "clean", "-"], input=ARTICLE.encode() * 200,
+                              cwd=tmp_path, env=env, stdout=write_end, stderr=subprocess.PIPE, timeout=300)
+    finally:
+        os.close(write_end)
+    assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
+    assert proc.returncode == 1
+
+
+JSONL_HOSTILE = [
+    json.dumps({"id": "a", "text": P1}).encode(),
+    b'{"id": "b", "text": "Le caf\xe9 du port a rouvert ses portes mardi matin apr\xe8s trois mois de travaux.", "x": 1}',
+    b"not json \xff\xfe",  # passed through, byte for byte
+    b'{"id": "c", "text": "' + P2.encode() + b' \\ud800", "y": "\\udce9"}',  # lone surrogates as JSON escapes
+    b"[" * 100_000,  # json.loads: RecursionError
+    b'{"text": "' + P3.encode() + b'", "n": ' + b"1" * 5000 + b"}",  # json.loads: ValueError (int digits limit)
+]
+
+
+def test_jsonl_with_hostile_lines_to_strict_stdout_and_files(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8, lone surrogates, JSON too deep or numbers too long for json.loads:
+    no traceback, no record lost, bad lines passed through byte for byte; a truncated .jsonl.gz is
+    that file's one-line error."""
+    data = b"\n".join(JSONL_HOSTILE) + b"\n"
+    src = write_tree(tmp_path / "in", {"a.jsonl": data, "cut.jsonl.gz": gzip.compress(data)[:-20]})
+    env = {**os.environ, "PYTHONPATH": str(PKG_PARENT), "PYTHONIOENCODING": "utf-8:strict"}
+    piped = subprocess.run([sys.executable, "-m", "cleaner.cli", "clean", "--format", "jsonl", "-"], input=data,
+                           cwd=tmp_path, env=env, capture_output=True, timeout=300)
+    assert b"Traceback" not in piped.stderr and piped.returncode == 0, piped.stderr.decode(errors="replace")
+    out = piped.stdout.split(b"\n")
+    assert len(out) == len(JSONL_HOSTILE) + 1 and out[2] == JSONL_HOSTILE[2] and out[4] == JSONL_HOSTILE[4]
+    assert out[5] == JSONL_HOSTILE[5]
+    assert json.loads(out[0])["text"] == P1 + "\n"
+    assert json.loads(out[1])["text"].startswith("Le café du port") and json.loads(out[1])["x"] == 1
+    assert json.loads(out[3])["text"] == P2 + "\n" and json.loads(out[3])["y"] == "\udce9"
+    proc = subprocess.run([sys.executable, "-m", "cleaner.cli", "clean", "--format", "jsonl", str(src), "--out",
+                           str(tmp_path / "out")], cwd=tmp_path, env=env, capture_output=True, timeout=300)
+    err = proc.stderr.decode()
+    assert "Traceback" not in err and proc.returncode == 1
+    (error,) = [line for line in err.splitlines() if ": error: " in line]
+    assert error.startswith(f"cleaner: {src / 'cut.jsonl.gz'}: error: ")  # gzip's own words follow
+    assert files(tmp_path / "out") == {"a.jsonl": piped.stdout}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs file names with control characters")
+def test_a_file_name_with_a_newline_is_named_on_one_line(tmp_path: Path, capsys) -> None:
+    """POSIX allows any byte but / and NUL in a name: a newline in it must not split a message."""
+    src = write_tree(tmp_path / "in", {"odd\nname\t.txt": PNG, "ok.txt": ARTICLE.encode()})
+    rc, err = run(["clean", str(src), "--out", str(tmp_path / "out"), "--jobs", "1", "-q"], capsys)
+    assert rc == 0 and err == f"cleaner: {src}/odd\\nname\\t.txt: skipped (binary)\n"
 
 
 # ============================================================================= long lines, large files
@@ -678,6 +819,9 @@ def test_cleaning_cleaned_eval_html_changes_nothing(eval_dir: Path) -> None:
 # normalize only removes after it, so the second pass repairs mojibake the first one could not see.
 @example(b"caf\xe9\r\xc4\xa1We use cookies to improve your experience on our site.", "f.txt")
 @example(b"\xff" * 11 + b"\x1f\x8b\xfe??\xbd????\xc6?=\x1f\x8bSSSS?\xff\xfd\x1f\x8b\xed\x9d\xed\x1f\x8b\xbd", "f.html")
+@example(b"\x8d\xc2\x91", "f.txt")  # the same, the control before the mojibake
+@example(b"\xef\xbf\xbd<html>caf\xe9", "f.txt")  # U+FFFD's Windows-1252 reading hid the page start
+@example(b"\xcd\xac\x8d\xcd\xac\x8d\xb6", "f.txt")  # atheris: the C1 control \x8d splits mojibake until normalize drops it
 def test_clean_bytes_never_crashes_and_is_idempotent(data: bytes, name: str) -> None:
     ft.check_clean_bytes(data, name)
 
@@ -760,6 +904,7 @@ BAD_RULE_FILES = {
     "rule-not-a-table": ("rule = 5\n", ("rule",)),
     "regex-too-deep": (RULE.replace("'(?i)cookies'", "'" + "(" * 1500 + "x" + ")" * 1500 + "'"), ("en.test.x",)),
     "regex-overflow": (RULE.replace("'(?i)cookies'", "'x{4294967296}'"), ("en.test.x",)),
+    "id-with-newline": (RULE.replace('id = "en.test.x"', 'id = "en.test\\nx"'), ("#1", "en.test\\nx")),
 }
 
 
@@ -780,6 +925,16 @@ def test_rules_lint_exits_2_naming_file_and_rule(tmp_path: Path, capsys, name: s
     rc, err = run(["rules", "--lint", str(path)], capsys)
     assert rc == 2
     assert str(path) in err and all(n in err for n in names), err
+    assert len(err.splitlines()) == 1, err  # one line, whatever the file holds
+
+
+def test_rules_lint_reports_failing_examples_on_stderr(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(RULE.replace('examples = ["We use cookies."]', 'examples = ["We bake bread."]'))
+    rc = main(["rules", "--lint", str(path)])
+    cap = capsys.readouterr()
+    assert rc == 2 and cap.out == ""
+    assert cap.err == f"cleaner: {path}: rule en.test.x: example does not match: 'We bake bread.'\n"
 
 
 def test_duplicate_of_a_builtin_rule_id_is_refused_naming_both_files(tmp_path: Path) -> None:

@@ -380,7 +380,7 @@ def test_prefix_trimming_repeats_until_stable_then_line_rules_apply():
 def test_model_hook_removes_low_scores(monkeypatch):
     seen = []
 
-    def fake_predict(lines, hints=None):
+    def fake_predict(lines, hints=None, cache=None):
         seen.append((list(lines), hints))
         return [0.2 if "lottery" in line else 0.9 for line in lines]
 
@@ -395,7 +395,7 @@ def test_model_hook_removes_low_scores(monkeypatch):
 
 
 def test_model_threshold_and_switch(monkeypatch):
-    monkeypatch.setattr("cleaner.linemodel.predict", lambda lines, hints=None: [0.4] * len(lines))
+    monkeypatch.setattr("cleaner.linemodel.predict", lambda lines, hints=None, cache=None: [0.4] * len(lines))
     text = para("The ferry runs every hour in summer.")
     assert run(text, Stage(Options(model_threshold=0.3), RULESET)).text == text
     assert run(text, Stage(Options(model=False), RULESET)).text == text
@@ -404,7 +404,7 @@ def test_model_threshold_and_switch(monkeypatch):
 
 def test_model_gets_dom_hints_when_lines_align(monkeypatch):
     got = []
-    monkeypatch.setattr("cleaner.linemodel.predict", lambda lines, hints=None: got.append(hints) or [1.0] * len(lines))
+    monkeypatch.setattr("cleaner.linemodel.predict", lambda lines, hints=None, cache=None: got.append(hints) or [1.0] * len(lines))
     hints = [{"tag": "nav"}, {"tag": "p"}, {"tag": "p"}]
     doc = Document(id="t", text=para("Advertisement", "First paragraph here.", "Second paragraph here."),
                    metadata={"html_lines": hints})
@@ -420,7 +420,7 @@ def test_later_passes_keep_original_line_numbers(monkeypatch):
     """A stand-in model that drops the last line if it starts with 'tail': each pass exposes a new
     last line, so the stage needs several passes; edits still cite the lines as received."""
     monkeypatch.setattr("cleaner.linemodel.predict",
-                        lambda lines, hints=None: [0.0 if i == len(lines) - 1 and line.startswith("tail") else 1.0
+                        lambda lines, hints=None, cache=None: [0.0 if i == len(lines) - 1 and line.startswith("tail") else 1.0
                                                    for i, line in enumerate(lines)])
     doc = run(para("The ferry runs every hour.", "tail one", "tail two"), Stage(Options(), RULESET))
     assert doc.text == para("The ferry runs every hour.")

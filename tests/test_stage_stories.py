@@ -213,3 +213,79 @@ def test_align_hints_skips_removed_lines_and_checks_lengths():
     assert align_hints(texts, hints, [[], [], []]) == [None, None]  # counts disagree: no hints
     assert align_hints(texts, [{"chars": 99}, {"chars": 1}], [[], [], []]) == [None, None]
     assert align_hints(texts, [{"text": "x"}, {"text": "A paragraph of text."}]) == [None, 1]
+
+
+# --- a second page the boilerplate stage removed whole (naive text of two pages glued) ---------
+
+A_PROSE = ["The town council met on Tuesday evening to agree the budget for the coming year, after a long "
+           "debate about library opening hours and the cost of repairing the old market hall roof.",
+           "Councillors voted by nine to four to keep every branch library open on Saturdays, paid for by a "
+           "small rise in parking charges at the two largest car parks in the town centre."]
+B_PROSE = ["Anglers returned to Kestrel Bay pier for the first time since January, when winter storms tore "
+           "away part of its wooden railings and closed the walkway for almost three months.",
+           "The harbour board said repairs cost sixty thousand pounds. The far end of the pier will stay "
+           "closed until new lights are fitted, and fishing from the pier remains free for everybody.",
+           "Volunteers from the sailing club helped carpenters replace the planks, and the board asked "
+           "visitors to take their hooks and line home after gulls were found tangled on the beach.",
+           "Local tackle shops expect a busy summer. One owner said weekend sales of bait had doubled "
+           "since the reopening was announced, and that families were asking about lessons for children."]
+
+
+def _glued_pages() -> tuple[Document, list[str]]:
+    """What the boilerplate stage leaves of two glued pages when its line model removed the whole
+    second page: the removals are edits, the kept lines' input numbers are the line map."""
+    src = ["Council agrees budget", "", *sum(([p, ""] for p in A_PROSE), []), "© 2024 Wrenford Gazette", "",
+           "Home", "", "News", "", "Pier reopens to anglers", "", "Updated 3 hours ago", "",
+           *sum(([p, ""] for p in B_PROSE), [])][:-1]
+    rules = {"© 2024 Wrenford Gazette": "footer.copyright", "Home": "navigation.menu", "News": "navigation.menu",
+             "Updated 3 hours ago": "test.dateline.updated"}
+    edits, kept, line_map = [], [], []
+    second = src.index("Home")
+    for n, s in enumerate(src, 1):
+        if s in rules:
+            edits.append(Edit("boilerplate", rules[s], "remove", before=s, line=n))
+        elif n > second and s.strip():
+            edits.append(Edit("boilerplate", "model.line", "remove", before=s, line=n))
+        else:
+            kept.append(s)
+            line_map.append(n)
+    while kept and not kept[-1].strip():
+        kept.pop()
+        line_map.pop()
+    doc = Document(id="glued.txt", text="\n".join(kept) + "\n", edits=edits,
+                   metadata={"boilerplate_line_map": line_map})
+    return doc, src
+
+
+def test_restored_view_rebuilds_the_input_and_puts_back_removed_prose():
+    from cleaner.stages.stories import Classifier, _restored_view
+
+    doc, src = _glued_pages()
+    lines = doc.text.split("\n")[:-1]
+    view, still, vmap, original = _restored_view(lines, doc.edits, doc.metadata["boilerplate_line_map"],
+                                                 Classifier(Options(), FIXTURE_RULES))
+    assert original == src
+    assert [s for s in view if s.strip()] == ["Council agrees budget", *A_PROSE, *B_PROSE]
+    assert [original[k - 1] for k in vmap] == view
+    assert [e.before for e in still if e.rule == "model.line"] == ["Pier reopens to anglers"]
+
+
+def test_second_page_removed_whole_is_split_and_cleaned_on_its_own():
+    doc, src = _glued_pages()
+    stage = Stage(Options(), FIXTURE_RULES)
+    cleaned_parts = []
+
+    class Reclean:  # stands in for the boilerplate stage run on the second page alone
+        def __call__(self, d):
+            cleaned_parts.append(d.text)
+            return dataclasses.replace(d, text=join_lines(s for s in d.text.split("\n")
+                                                          if s not in ("Home", "News", "Updated 3 hours ago")))
+    stage._recleaner = Reclean()
+    out = stage(doc)
+    assert out.text == join_lines(sum((["", s] for s in ["Council agrees budget", *A_PROSE]), []))
+    assert len(out.stories) == 1
+    assert [s for s in out.stories[0].text.split("\n") if s] == ["Pier reopens to anglers", *B_PROSE]
+    assert cleaned_parts and cleaned_parts[0].startswith("Pier reopens to anglers")  # not the menus
+    assert out.metadata["story_boundaries"][0]["line"] == len(out.text.split("\n"))  # after the kept text
+    keep = Stage(Options(mode="keep"), FIXTURE_RULES)(_glued_pages()[0])
+    assert keep.stories == []

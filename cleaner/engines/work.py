@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..document import Document
-from ..io import Job, read_capped, story_name, write_atomic
+from ..io import Job, printable, read_capped, story_name, write_atomic
 from ..pipeline import Pipeline, StageError
 from ..report import FileResult, explain_lines, summarize_edits
 from ..resume import file_hash
@@ -33,8 +33,9 @@ def output_bytes(text: str) -> bytes:
 
 
 def unified_diff(before: str, after: str, name: str) -> str:
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        f"a/{name}", f"b/{name}"))
+    """Printable, because it goes to stdout, which may be strict UTF-8, and `name` may not be UTF-8."""
+    return printable("".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                                  f"a/{name}", f"b/{name}")))
 
 
 def clean_job(pipeline: Pipeline, job: Job, opts: RunOptions) -> tuple[FileResult, Document | None]:

@@ -11,6 +11,7 @@ One pass runs four steps over the lines, each seeing what the ones before it lef
               headline-like line keeps its first occurrence; a sentence-like line whose copies sit
               close together (image alt text + caption) is a caption, and all its copies go.
   4. model    cleaner.linemodel.predict scores the remaining lines; those below model_threshold go.
+              HTML input: the first pass passes the html stage's DOM hints, later ones judge text.
 Removing lines gives lines new neighbours, which can trigger steps 2-4 anew, so passes repeat until
 one changes nothing (at most max_passes): running the stage on its own output then changes nothing.
 
@@ -371,10 +372,15 @@ class Stage:
         items = _compact([(n, line) for n, line in enumerate(doc.text.split("\n"), 1)])
         dom = _dom_hints(items, doc.metadata.get("html_lines"))
         memo: dict[str, tuple] = {}  # line text -> what the rules do to it, for this call only
+        evidence: dict = {}  # the line model's per-line evidence, for this call only
         edits: list[Edit] = []
-        for _ in range(self.options.max_passes):
-            items, new = self._pass(items, dom, memo)
-            if not new:
+        for k in range(self.options.max_passes):
+            # Later passes judge the text as text: the DOM evidence says what the page's blocks
+            # were, and a second run over this stage's output (plain text) would not have it. So
+            # a first pass with DOM evidence is always followed by one without, even if it changed
+            # nothing.
+            items, new = self._pass(items, dom if k == 0 else None, memo, evidence)
+            if not new and (k > 0 or dom is None):
                 break
             edits += new
             items = _compact(items)
@@ -388,7 +394,8 @@ class Stage:
         return doc
 
     def _pass(self, items: list[tuple[int, str]], dom: dict[int, dict] | None = None,
-              memo: dict[str, tuple] | None = None) -> tuple[list[tuple[int, str]], list[Edit]]:
+              memo: dict[str, tuple] | None = None,
+              evidence: dict | None = None) -> tuple[list[tuple[int, str]], list[Edit]]:
         """One run of the four steps. Returns the kept (line number, text) items and the edits."""
         edits: list[Edit] = []
         removed: dict[int, Edit] = {}  # index in items -> its removal
@@ -421,7 +428,7 @@ class Stage:
         if self.options.repeats:
             self._drop_repeats(items, removed)
         if self.options.model:
-            self._apply_model(items, removed, dom)
+            self._apply_model(items, removed, dom, evidence)
         edits += removed.values()
         kept = [item for i, item in enumerate(items) if i not in removed]
         return kept, edits
@@ -517,7 +524,8 @@ class Stage:
                 removed[live[pos]] = Edit(self.name, rule, "remove", before=text, line=n)
 
     # ------------------------------------------------------------------ step 4: line model
-    def _apply_model(self, items, removed: dict[int, Edit], dom: dict[int, dict] | None) -> None:
+    def _apply_model(self, items, removed: dict[int, Edit], dom: dict[int, dict] | None,
+                     evidence: dict | None = None) -> None:
         """Score the lines left after this pass's removals with the learned line model and remove
         those below the threshold. HTML input passes the html stage's DOM hints for those lines."""
         from .. import linemodel
@@ -526,11 +534,21 @@ class Stage:
         if not live:
             return
         hints = [dom.get(items[i][0], {}) for i in live] if dom else None
-        scores = linemodel.predict([items[i][1] for i in live], hints)
+        lines = tuple(items[i][1] for i in live)
+        last = evidence.get(_LAST_SCORES) if evidence is not None else None
+        if hints is None and last is not None and last[0] == lines:
+            scores = last[1]  # the same lines as the last pass's model saw: the same scores
+        else:
+            scores = linemodel.predict(list(lines), hints, evidence)
+            if evidence is not None and hints is None:
+                evidence[_LAST_SCORES] = (lines, scores)
         for i, p in zip(live, scores):
             if p < self.options.model_threshold:
                 n, text = items[i]
                 removed[i] = Edit(self.name, "model.line", "remove", before=text, line=n, score=float(p))
+
+
+_LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
 
 
 def _dom_hints(items: list[tuple[int, str]], hints) -> dict[int, dict] | None:

@@ -17,10 +17,19 @@ from ..document import Document, Edit
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".xht")
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])",
                          re.I | re.S)
-_HTML_START_STR = re.compile(_HTML_START.pattern.decode(), re.I | re.S)
+# Characters that later stages remove (U+FFFD, BOM, zero-width space, controls) must not hide the
+# start of a page either: if they did, the cleaned text would still start with "<html>", and
+# cleaning it again would read it as HTML (found by the idempotence fuzz target: b"\xef\xbf\xbd<html>",
+# and its Windows-1252 reading "ï¿½" when the rest of the file is not UTF-8; "ï»¿" is a BOM read so).
+_HTML_START_STR = re.compile("^(?:[\ufffd\ufeff\u200b\x00-\x1f\x7f]|ï¿½|ï»¿)*" + _HTML_START.pattern.decode()[1:], re.I | re.S)
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\f\x0b\x1b")
+# Codecs Python knows that no page means as its charset: the escape codecs turn backslash sequences in
+# the text into characters (lone surrogates too), UTF-7 is banned from HTML (an XSS vector), and the
+# rest are not byte-to-text encodings at all. A page declaring one is decoded as if it declared nothing.
+_NOT_CHARSETS = {"unicode-escape", "raw-unicode-escape", "utf-7", "punycode", "idna", "undefined"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -78,12 +87,19 @@ def _declared(data: bytes, is_html: bool) -> str | None:
     from bs4.dammit import EncodingDetector
 
     enc = EncodingDetector.find_declared_encoding(data[:65536], is_html=is_html, search_entire_document=False)
-    if not enc:
-        return None
+    return _charset(enc) if enc else None
+
+
+def _charset(enc: str) -> str | None:
+    """Python's name for the charset `enc`, or None when it is unknown or no charset (_NOT_CHARSETS)."""
     try:
-        return codecs.lookup(enc).name
+        info = codecs.lookup(enc)
     except LookupError:
         return None
+    # rot13, base64, zlib...: lookup finds them, bytes.decode refuses them with LookupError
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def _guessed(data: bytes) -> str | None:
@@ -116,10 +132,13 @@ def _plausible_western(text: str) -> bool:
 
 
 def _strict(data: bytes, enc: str) -> str | None:
+    """`data` decoded as `enc`, or None. Some codecs raise a bare UnicodeError, and some decode bytes
+    to lone surrogates, which no UTF-8 output can hold."""
     try:
-        return data.decode(enc)
-    except UnicodeDecodeError:
+        text = data.decode(enc)
+    except (UnicodeError, LookupError):
         return None
+    return None if _SURROGATE.search(text) else text
 
 
 class Stage:
@@ -167,6 +186,7 @@ class Stage:
                 except UnicodeDecodeError:
                     if enc == "utf-8":  # a UTF-8 BOM before legacy bytes: drop the BOM, guess the rest
                         data = data[len(bom):]
+                        doc.edits.append(Edit(self.name, "decode.bom", "remove", before="\ufeff", line=1))
                     break
                 doc.edits.append(Edit(self.name, "decode.bom", "remove", before="\ufeff", line=1))
                 return text, enc + "-bom"
@@ -185,10 +205,9 @@ class Stage:
         is_html = bool(_suffix_format(doc.id)) or bool(_HTML_START.match(data[:4096]))
         declared = _declared(data, is_html)
         if declared and declared not in ("utf-8", "utf-16", "utf-32"):
-            try:
-                return data.decode(declared), declared
-            except UnicodeDecodeError:
-                pass
+            text = _strict(data, declared)
+            if text is not None:
+                return text, declared
         import ftfy.bad_codecs  # noqa: F401  registers sloppy-windows-1252, which decodes every byte
 
         western = data.decode("sloppy-windows-1252")
@@ -196,11 +215,9 @@ class Stage:
         if _plausible_western(western):
             return (strict_1252, "windows-1252") if strict_1252 is not None else (western, "sloppy-windows-1252")
         enc = _guessed(data)
-        if enc:
-            try:
-                return data.decode(enc), enc
-            except (UnicodeDecodeError, LookupError):
-                pass
+        text = _strict(data, enc) if enc and _charset(enc) else None
+        if text is not None:
+            return text, enc
         return western, "sloppy-windows-1252"
 
     def _binary(self, data: bytes) -> bool:

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from ..document import Document, Edit
-from ..textutil import join_lines
+from ..textutil import CONTROL_CHARS, LINE_SEPARATORS, join_lines
 
 _UNESCAPE = {"auto": "auto", "always": True, "never": False}
 
@@ -269,9 +269,10 @@ class Stage:
         text = doc.text
         if not text or (text.isascii() and "&" not in text and not _ASCII_TRIP.search(text)):
             return doc  # nothing any step could change
+        edits: list[Edit] = []
+        text = self._line_ends(text, edits)
         lines = text.split("\n")
         cur: list[str | None] = list(lines)  # what each input line became (None: removed; may hold "\n")
-        edits: list[Edit] = []
         if self.options.truncated_mojibake and "â€" in text:
             for i in sorted(set(_line_numbers(text, (m.start() for m in _TRUNCATED.finditer(text))))):
                 new = repair_truncated(lines[i])
@@ -281,6 +282,8 @@ class Stage:
             text = "\n".join(cur)
         if self.fixer is not None:
             text = self._ftfy(text, cur, edits)
+            if CONTROL_CHARS.search(text.replace("\r\n", "\n")):
+                self._controls(cur, edits)
         if self.options.garbage_lines or self.options.stray_glyphs:
             self._garbage(text, cur, edits)
         if edits:
@@ -310,6 +313,36 @@ class Stage:
             new = fixed_text.split("\n")
             cur[:] = new if len(new) == len(cur) else [fixed_text]
         return fixed_text
+
+    def _line_ends(self, text: str, edits: list[Edit]) -> str:
+        """Line ends other than LF become LF here, not only in normalize: ftfy judges each line as a
+        whole, and a line that a lone CR would have split reads differently (its mojibake half goes
+        unrepaired until a second run). CRLF is left to normalize: ftfy reads it as one line end."""
+        if self.fixer is None or not any(m.group() != "\r\n" for m in LINE_SEPARATORS.finditer(text)):
+            return text
+        found: list[str] = []
+
+        def lf(m: re.Match) -> str:
+            if m.group() == "\r\n":
+                return m.group()
+            found.append(m.group())
+            return "\n"
+
+        text = LINE_SEPARATORS.sub(lf, text)
+        edits.append(Edit(self.name, "encoding.line_ends", "replace", before="".join(found), after="\n" * len(found)))
+        return text
+
+    def _controls(self, cur: list, edits: list[Edit]) -> None:
+        """Delete here the control characters ftfy left, which normalize would delete anyway: ftfy
+        must see the line as it will be, or a second run (after normalize) finds mojibake the first
+        could not (a C1 control inside "\x8dÂ‘" hides it). `_settle` then runs ftfy on those lines."""
+        for i, line in enumerate(cur):
+            if line is None or "\n" in line:
+                continue
+            new = CONTROL_CHARS.sub(_keep_cr, line)  # a CR left here ends a CRLF, normalize's job
+            if new != line:
+                edits.append(Edit(self.name, "encoding.control_chars", "replace", line, new, i + 1))
+                cur[i] = new
 
     def _garbage(self, text: str, cur: list, edits: list[Edit]) -> None:
         """Garbage lines and stray glyphs, looking only at lines holding a junk glyph or a word that
@@ -394,6 +427,10 @@ class Stage:
 
 # ASCII characters some step acts on: C0 controls (ftfy removes them; its terminal-escape fixer needs ESC)
 _ASCII_TRIP = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _keep_cr(m: re.Match) -> str:
+    return "\r" if m.group() == "\r" else ""
 
 
 def _stray_repl(m: re.Match) -> str:

@@ -106,20 +106,14 @@ def _hidden(el) -> bool:
     return False
 
 
-def _prefix_text(el, marker: str, clean) -> None:
-    text = el.text
+def _prefix(el, attr: str, marker: str, clean) -> None:
+    """Put `marker` before el.text or el.tail (`attr`); lxml refuses strings holding characters XML
+    forbids, and those are cleaned then."""
+    value = getattr(el, attr)
     try:
-        el.text = marker + (text or "")
+        setattr(el, attr, marker + (value or ""))
     except ValueError:
-        el.text = marker + clean(text)
-
-
-def _prefix_tail(el, marker: str, clean) -> None:
-    tail = el.tail
-    try:
-        el.tail = marker + (tail or "")
-    except ValueError:
-        el.tail = marker + clean(tail)
+        setattr(el, attr, marker + clean(value))
 
 
 def _lines_of(marked: str) -> str:
@@ -318,10 +312,10 @@ class _Page:
             except ValueError:
                 el.tail = f"\ufdd0e{k}\ufdd1{clean(tail)}"
         for br in self.root.iter("br"):
-            _prefix_tail(br, _BR, clean)
+            _prefix(br, "tail", _BR, clean)
         for a in self.root.iter("a"):
-            _prefix_text(a, _A_ON, clean)
-            _prefix_tail(a, _A_OFF, clean)
+            _prefix(a, "text", _A_ON, clean)
+            _prefix(a, "tail", _A_OFF, clean)
         for pre in self.root.iter("pre"):
             for e in pre.iter():
                 if e.text and "\n" in e.text:

@@ -10,13 +10,13 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..document import Document, Edit
-from ..textutil import join_lines
+from ..textutil import CONTROL_CHARS, LINE_SEPARATORS, join_lines
 
 # C0 controls except tab and newline, DEL, C1 controls, and invisible characters that split words
 # (zero-width space, word joiner, soft hyphen, stray BOMs). ZWJ/ZWNJ stay: emoji and several scripts need them.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\u00ad\ufeff]")
+# Lone surrogates too (a str from the API or JSON "\\ud800"): no UTF-8 output can hold them, and with
+# the encoding stage off nothing else would take them out (ftfy joins the pairs that make a character).
 _SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_LINE_SEPS = re.compile("\r\n|[\r\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]")
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,22 @@ class Stage:
 
     def __call__(self, doc: Document) -> Document:
         text = doc.text
-        if "\r" in text or _LINE_SEPS.search(text):
+        if "\r" in text or LINE_SEPARATORS.search(text):
             crlf = text.count("\r\n")
             text = text.replace("\r\n", "\n")
             if crlf:
                 doc.edits.append(Edit(self.name, "normalize.crlf", "remove", before="\r" * crlf))
-            other = _LINE_SEPS.findall(text)
+            other = LINE_SEPARATORS.findall(text)
             if other:
-                text = _LINE_SEPS.sub("\n", text)
+                text = LINE_SEPARATORS.sub("\n", text)
                 doc.edits.append(Edit(self.name, "normalize.line_separator", "replace", before="".join(other),
                                       after="\n" * len(other)))
         lines = text.split("\n")
         out = []
         for n, line in enumerate(lines, 1):
             new = line
-            if _CONTROL.search(new):
-                new = _CONTROL.sub("", new)
+            if CONTROL_CHARS.search(new):
+                new = CONTROL_CHARS.sub("", new)
                 doc.edits.append(Edit(self.name, "normalize.control_chars", "replace", before=line, after=new, line=n))
             if self.options.nfc and not new.isascii():
                 nfc = unicodedata.normalize("NFC", new)

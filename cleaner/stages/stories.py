@@ -16,6 +16,17 @@ summed; a boundary needs `threshold` points and `min_words` words of prose on bo
   topic     the prose just before and just after share little vocabulary, compared with how much
             each side shares with itself (cosine of counts of words of 5+ letters)
   html      the html stage's hints put the line in a new <article> element, or it is a second <h1>
+  page_end  a page footer the boilerplate stage removed (a copyright line) lies between them
+  (meta also counts, weaker, a date line or byline removed there when no headline is left)
+
+Naive text of two glued pages: the boilerplate stage's line model often removes the second page
+whole (after the first page's footer everything looks like boilerplate). When that stage left its
+line map, this stage rebuilds its input from the edits, finds boundaries in a view that puts back
+the prose lines the line model removed (a boundary next to such lines needs a header, a long run of
+prose, and more evidence), keeps the main story as cleaned, and runs the boilerplate stage again on
+each later part alone (a part with little prose left is no story: the first page's tail). A short
+main story before one many times as long is a page's preamble, not a story: no split. Without a line
+map (or in keep mode, or with HTML hints) it works on the text as it is.
 
 Guards keep single articles whole: a subheading has no meta and no topic shift; time-only stamps
 (live blogs) are weak meta; a heading pattern that repeats through the text without any topic
@@ -24,6 +35,7 @@ the two sides are as alike as each side is to itself.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -44,6 +56,7 @@ class Options:
     mode: str = "split"  # split: stories to doc.stories | keep: annotate only | drop: remove them
     threshold: float = 3.0  # evidence score a boundary needs
     min_words: int = 50  # prose words each side of a boundary must have (main story and new story)
+    min_story_words: int = 80  # a part cleaned again on its own keeps this much prose, or it is no story
     window_words: int = 120  # topic words (5+ letters) compared on each side of a candidate
     lookahead: int = 6  # lines after a headline searched for its date line / byline / standfirst
     min_headline_words: int = 3
@@ -58,8 +71,8 @@ class Options:
             return f"mode must be one of {', '.join(MODES)}, got {self.mode!r}"
         if self.threshold <= 0:
             return "threshold must be positive"
-        if self.min_words < 1 or self.window_words < 10 or self.lookahead < 1:
-            return "min_words must be >= 1, window_words >= 10, lookahead >= 1"
+        if self.min_words < 1 or self.window_words < 10 or self.lookahead < 1 or self.min_story_words < 1:
+            return "min_words and min_story_words must be >= 1, window_words >= 10, lookahead >= 1"
         if not 1 <= self.min_headline_words <= self.max_headline_words:
             return "need 1 <= min_headline_words <= max_headline_words"
         return None
@@ -70,17 +83,30 @@ class Options:
 W_HEADLINE, W_TITLECASE, W_QUESTION = 1.0, 0.3, 0.6
 W_DATE, W_BYLINE, W_TIME, W_BULLETS, W_SECOND_META = 2.0, 2.0, 0.8, 1.2, 0.3
 W_SEPARATOR, W_ENDING, W_TOPIC = 1.0, 1.0, 2.2
+W_RESTORED = -2.0  # next to prose only the restored view shows (see _restored_view)
+SANDWICHED_STORY_WORDS, SANDWICH_RATIO = 200, 1.1  # ... and this, when a longer story follows
+RESTORED_STORY_WORDS, RESTORED_STORY_PARAGRAPHS = 120, 2  # ... and this, when found by restored lines
+PREAMBLE_WORDS, PREAMBLE_RATIO = 150, 8  # a main story this short before one 8x as long: a preamble
+W_PAGE_END = 1.5  # a removed page footer between two prose blocks
+RESTORED_HEADER = ("headline", "page_end")  # a restored story needs one of these, or a meta line
+PAGE_END_CATEGORIES = {"footer"}
+BOX_CATEGORIES = {"subscribe", "related"}
+# removed between two pieces of prose, these mark a list of comments or teasers, not one story's body
+LIST_CATEGORIES = {"comments", "byline", "dateline", "related", "navigation", "date", "author"}
+RESTORED_BODY_WORDS = 100  # a story restored from removed lines opens with this much prose in a row
+W_REMOVED_META = 1.5  # a removed date line or byline where no headline is left
 W_ARTICLE, W_H1 = 3.0, 1.0
 W_REPEATED_PATTERN = -1.5
 # Two stories from one site are often on related subjects: shared vocabulary only weakly argues
 # against a boundary that has a headline and a date line.
 TOPIC_FLOOR = -1.0
-STRUCTURAL = ("separator", "ending", "html_article")  # (or meta_*): one must be present
+STRUCTURAL = ("separator", "ending", "html_article", "page_end")  # (or meta_*): one must be present
 
 # Rule categories (from the rule files) that count as evidence; everything else that the boilerplate
 # stage removed counts towards a separator, except the in-article kinds.
 META_CATEGORIES = {"dateline": "date", "date": "date", "byline": "byline", "author": "byline"}
 ENDING_CATEGORIES = {"signoff", "credit", "copyright", "footer", "bio", "author"}
+HEADER_CATEGORIES = {*META_CATEGORIES, "model", "repeat", "caption", "meta"}  # may be a story's header
 IN_ARTICLE_CATEGORIES = {"caption", "byline", "dateline", "date", "advert", "whitespace", "encoding",
                          "markup", "repeat", "author", "meta", "embed"}
 
@@ -136,7 +162,21 @@ def _stopwords() -> frozenset[str]:
     return frozenset(w for words in data.values() for w in words)
 
 
-def _rule_matches(rules, categories: set[str], text: str) -> str | None:
+def _prefilter(rules) -> re.Pattern | None:
+    """One alternation of a group's patterns: a line none of them matches needs no rule-by-rule
+    check (most lines)."""
+    if not rules:
+        return None
+    from ..rules import scoped
+    try:
+        return re.compile("|".join(scoped(r.pattern) for r in rules))
+    except (re.error, TypeError):
+        return None
+
+
+def _rule_matches(rules, categories: set[str], text: str, pre: re.Pattern | None = None) -> str | None:
+    if not rules or (pre is not None and not pre.search(text)):
+        return None
     for r in rules:
         if r.category in categories and r.find(text) is not None:
             return r.category
@@ -154,6 +194,17 @@ def _date_kind(s: str) -> int:
     return 1 if _TIME.search(s) and alpha <= 4 else 0
 
 
+def _prose(s: str, n: int | None = None, terminal: bool | None = None) -> bool:
+    """A line of running text: a sentence of 8+ words (or 50+ characters), or simply long."""
+    s = s.strip()
+    n = len(s.split()) if n is None else n
+    if n >= 20 or len(s) >= 150:
+        return True
+    if terminal is None:
+        terminal = bool(_TERMINAL.search(s))
+    return terminal and (n >= 8 or len(s) >= 50)
+
+
 class Classifier:
     """Per-line features; byline/dateline/sign-off phrases come from the rule files."""
 
@@ -164,18 +215,19 @@ class Classifier:
         self.meta_rules = tuple(r for r in rules if r.category in META_CATEGORIES and r.match in ("line", "block", "prefix"))
         self.comment_rules = tuple(r for r in rules if r.category == "comments" and r.match in ("line", "block"))
         self.end_rules = tuple(r for r in rules if r.category in ENDING_CATEGORIES and r.match in ("line", "block"))
+        self.meta_pre, self.comment_pre, self.end_pre = map(_prefilter, (self.meta_rules, self.comment_rules, self.end_rules))
 
     def __call__(self, text: str) -> LineInfo:
         s = text.strip()
         words = s.split()
         n = len(words)
         terminal = bool(_TERMINAL.search(s))
-        prose = (terminal and (n >= 8 or len(s) >= 50)) or n >= 20 or len(s) >= 150
+        prose = _prose(s, n, terminal)
         bullet = bool(_BULLET.match(s))
         date = 0
         if n <= 14 and not (terminal and s.endswith(".") and n >= 6):
             date = _date_kind(s)
-        meta_cat = _rule_matches(self.meta_rules, set(META_CATEGORIES), s) if n <= 25 else None
+        meta_cat = _rule_matches(self.meta_rules, set(META_CATEGORIES), s, self.meta_pre) if n <= 25 else None
         if meta_cat and META_CATEGORIES[meta_cat] == "date":
             date = max(date, 2)
         byline = bool(meta_cat and META_CATEGORIES[meta_cat] == "byline")
@@ -184,11 +236,11 @@ class Classifier:
         ending = n <= 15 and not _SENTENCE_BREAK.search(s) and (
             (s.startswith("(") and s.endswith(")")) or "©" in s
             or (bool(_DASH_START.match(s)) and not terminal)
-            or _rule_matches(self.end_rules, ENDING_CATEGORIES, s) is not None)
+            or _rule_matches(self.end_rules, ENDING_CATEGORIES, s, self.end_pre) is not None)
         headline = 0.0 if (bullet or date or byline or meta_cat) else self._headline(s, words)
         # a comment's "name, date" line (not a comment count, not an article's own byline)
         comment = bool(n <= 25 and not byline and (date or _TIME.search(s) or _YEAR.search(s))
-                       and _rule_matches(self.comment_rules, {"comments"}, s) is not None)
+                       and _rule_matches(self.comment_rules, {"comments"}, s, self.comment_pre) is not None)
         if comment:
             date, headline = 0, 0.0
         topic = [w for w in map(str.lower, _TOPIC_WORD.findall(s)) if w not in self.stop] if prose else []
@@ -226,34 +278,40 @@ class Classifier:
 
 def _removed_slots(edits: list[Edit], ruleset) -> dict[int, str]:
     slots: dict[int, str] = {}
+    cats: dict[str, str | None] = {}  # rule id -> category (None: a fragment rule)
     for e in edits:
         if e.stage != "boilerplate" or e.action != "remove" or not e.line:
             continue
-        rid = e.rule[len("block."):] if e.rule.startswith("block.") else e.rule
-        rule = ruleset.by_id(rid) if ruleset is not None and hasattr(ruleset, "by_id") else None
-        if rule is not None and getattr(rule, "match", "line") in ("prefix", "suffix"):
-            continue  # a fragment: the line itself stayed
-        cat = (ruleset.category(rid) if ruleset is not None else "") or rid.split(".", 1)[0]
+        if e.rule not in cats:
+            rid = e.rule[len("block."):] if e.rule.startswith("block.") else e.rule
+            rule = ruleset.by_id(rid) if ruleset is not None and hasattr(ruleset, "by_id") else None
+            if rule is not None and getattr(rule, "match", "line") in ("prefix", "suffix"):
+                cats[e.rule] = None  # a fragment: the line itself stayed
+            else:
+                cats[e.rule] = (ruleset.category(rid) if ruleset is not None else "") or rid.split(".", 1)[0]
+        cat = cats[e.rule]
+        if cat is None:
+            continue
         for k in range(e.before.count("\n") + 1):
             slots.setdefault(e.line + k, cat)
     return slots
 
 
 def removed_by_gap(lines: list[str], edits: list[Edit], ruleset=None,
-                   line_map: list[int | None] | None = None) -> list[list[str]]:
+                   line_map: list[int | None] | None = None, slots: dict[int, str] | None = None) -> list[list[str]]:
     """For each gap before non-blank line g (g = 0..n; n = after the last), the categories of the
     lines the boilerplate stage removed there. `line_map` (input line number of each output line),
     when the boilerplate stage provides it, makes this exact; otherwise it is reconstructed."""
     nonblank = [i for i, s in enumerate(lines) if s.strip()]
     gaps: list[list[str]] = [[] for _ in range(len(nonblank) + 1)]
-    slots = _removed_slots(edits, ruleset)
+    if slots is None:
+        slots = _removed_slots(edits, ruleset)
     if not slots:
         return gaps
     if line_map is not None and len(line_map) == len(lines):
-        kept = [line_map[i] for i in nonblank]
-        import bisect
+        kept = [line_map[i] or 0 for i in nonblank]
         for slot, cat in sorted(slots.items()):
-            gaps[bisect.bisect_left([k if k is not None else 0 for k in kept], slot)].append(cat)
+            gaps[bisect.bisect_left(kept, slot)].append(cat)
         return gaps
     before = _align(lines, sorted(slots))
     ordered = sorted(slots)
@@ -282,13 +340,17 @@ def _align(lines: list[str], slots: list[int], beam: int = 24) -> list[int]:
         return c == 0 or c == n or blank[c - 1] or blank[c]
 
     G, X = 1.0, 0.4  # cost of a kept line glued to a removed one; of a collapsed blank line
-    states: dict[int, tuple[float, tuple]] = {0: (0.0, ())}  # lines consumed -> (cost, path)
+    # Beam search over "current lines consumed"; each step keeps back-pointers (previous state),
+    # not whole paths, so the cost is O(runs * beam), not O(runs^2 * beam).
+    states: dict[int, float] = {0: 0.0}  # lines consumed -> cost
+    back: list[dict[int, int]] = []  # per run: state -> the state it came from
     prev_end = 0
     for j, (s, e) in enumerate(runs):
         size = s - prev_end - 1
-        nxt: dict[int, tuple[float, tuple]] = {}
-        for c, (cost, path) in states.items():
-            options = [(0, 0)] if size == 0 else [(0, 0), (1, 0)] if size == 1 else [(0, 0), (1, 0), (0, 1), (1, 1)]
+        options = _GAP_OPTIONS[min(size, 2)]
+        nxt: dict[int, float] = {}
+        came: dict[int, int] = {}
+        for c, cost in states.items():
             for xs, xe in options:
                 if size == 1 and xs:  # the gap is one collapsed blank line
                     t, extra = 0, 1
@@ -309,11 +371,15 @@ def _align(lines: list[str], slots: list[int], beam: int = 24) -> list[int]:
                         k += G
                     if not xe and not last:
                         k += G
-                if c + t not in nxt or k < nxt[c + t][0]:
-                    nxt[c + t] = (k, path + (c + t,))
+                d = c + t
+                if d not in nxt or k < nxt[d] or (k == nxt[d] and c < came[d]):
+                    nxt[d], came[d] = k, c
         if not nxt:  # inconsistent with our model of the input: place the rest at the end
             return [max(states)] * len(slots)
-        states = dict(sorted(nxt.items(), key=lambda kv: (kv[1][0], kv[0]))[:beam])
+        if len(nxt) > beam:
+            nxt = dict(sorted(nxt.items(), key=lambda kv: (kv[1], kv[0]))[:beam])
+        states = nxt
+        back.append(came)
         prev_end = e
 
     def tail(c: int) -> float:  # the lines after the last removed run
@@ -321,11 +387,19 @@ def _align(lines: list[str], slots: list[int], beam: int = 24) -> list[int]:
             return 0.0
         return X if may_collapse(c) else G
 
-    best = min(states.items(), key=lambda kv: (kv[1][0] + tail(kv[0]), kv[0]))
+    c = min(states, key=lambda c: (states[c] + tail(c), c))
+    ends: list[int] = []
+    for came in reversed(back):
+        ends.append(c)
+        c = came[c]
+    ends.reverse()
     out: list[int] = []
-    for (s, e), c in zip(runs, best[1][1]):
+    for (s, e), c in zip(runs, ends):
         out.extend([c] * (e - s + 1))
     return out
+
+
+_GAP_OPTIONS = ([(0, 0)], [(0, 0), (1, 0)], [(0, 0), (1, 0), (0, 1), (1, 1)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,14 +508,18 @@ class Detector:
         return None
 
     def find(self, lines: list[str], edits: list[Edit] | None = None, hints: Any = None,
-             line_map: list[int | None] | None = None) -> list[Boundary]:
+             line_map: list[int | None] | None = None, restored: set[int] | None = None,
+             slots: dict[int, str] | None = None) -> list[Boundary]:
+        """Boundaries in `lines`. `restored`: indices of lines the boilerplate stage had removed
+        and the restored view put back; a boundary next to them needs more evidence."""
         o = self.o
         nb = [i for i, s in enumerate(lines) if s.strip()]
         n = len(nb)
         if n < 3:
             return []
         info = [self.classify(lines[i]) for i in nb]
-        gaps = removed_by_gap(lines, edits or [], self.ruleset, line_map)
+        back = [i in restored for i in nb] if restored else None
+        gaps = removed_by_gap(lines, edits or [], self.ruleset, line_map, slots)
         where = align_hints([x.text for x in info], hints, gaps)
         hint = [hints[i] if i is not None else None for i in where]
         ids = _article_ids(hints) if any(i is not None for i in where) else []
@@ -467,6 +545,17 @@ class Detector:
             ev = self._evidence(p, info, gaps, hint, art, stream, starts)
             if ev is None:
                 continue
+            if back is not None and _near_restored(p, info, back):
+                # Prose the line model removed (comments, teasers, a bio, or a second story glued
+                # after the first one's footer): a boundary here needs a header and more evidence.
+                if not any(k in RESTORED_HEADER or k.startswith("meta_") for k in ev):
+                    self._reject(p, "restored prose without a header")
+                    continue
+                if _body_run(p, info, gaps) < RESTORED_BODY_WORDS:
+                    # comments and teasers come in short pieces between removed lines
+                    self._reject(p, "restored prose comes in short pieces")
+                    continue
+                ev["restored"] = W_RESTORED
             candidates.append(Boundary(p, nb[p] + 1, sum(ev.values()), "", ev))
         self._discount_patterns(candidates, info)
         chosen: list[Boundary] = []
@@ -488,6 +577,14 @@ class Detector:
         o = self.o
         n = len(info)
         ev: dict[str, float] = {}
+        # a date line or byline the boilerplate stage removed between the last prose line and p
+        last_prose = next((r for r in range(p - 1, -1, -1) if info[r].prose), -1)
+        removed_meta: dict[str, float] = {}
+        for g in range(last_prose + 1, p + 1):
+            for cat in gaps[g]:
+                kind = META_CATEGORIES.get(cat)
+                if kind:
+                    removed_meta[kind] = W_DATE if kind == "date" else W_BYLINE
         # headline (possibly after a date line) and its meta lines
         q = zone_end = p
         pre_date = 0
@@ -525,12 +622,19 @@ class Detector:
                 if "date" in kinds:
                     return self._reject(p, "date belongs to the story before")
                 kinds["date"] = W_DATE if pre_date == 2 else W_TIME
+            for kind in removed_meta:  # removed just above the headline (its twin above it was
+                kinds.setdefault(kind, removed_meta[kind])  # removed too, or the date comes first)
             zone_end = r
             if bullets >= 2:
                 kinds["standfirst"] = W_BULLETS
             if kinds:
                 best = max(kinds, key=lambda k: (kinds[k], k))
                 ev["meta_" + best] = kinds[best] + (W_SECOND_META if len(kinds) > 1 else 0.0)
+        elif removed_meta:
+            # No headline left, but the boilerplate stage removed a date line or byline (and often
+            # the headline with it) right here: the header of a story, gone. Weaker on its own.
+            best = max(removed_meta, key=lambda k: (removed_meta[k], k))
+            ev["meta_" + best] = W_REMOVED_META + (W_SECOND_META if len(removed_meta) > 1 else 0.0)
         # The new story must open with prose -- not a teaser, then the next teaser's date line, nor a
         # comment, then the next comment's "name, date" line.
         lead, cut = 0, False
@@ -548,10 +652,14 @@ class Detector:
         if stamps >= 2:
             return self._reject(p, "date lines follow")
         # a removed block between the last prose line before p and p
-        last_prose = next((r for r in range(p - 1, -1, -1) if info[r].prose), -1)
-        removed = sum(1 for g in range(last_prose + 1, p + 1) for c in gaps[g] if c not in IN_ARTICLE_CATEGORIES)
-        if removed >= o.separator_lines:
+        cats = [c for g in range(last_prose + 1, p + 1) for c in gaps[g] if c not in IN_ARTICLE_CATEGORIES]
+        if len(cats) >= o.separator_lines or (len(cats) >= 2 and any(c in BOX_CATEGORIES for c in cats)):
+            # (a newsletter box or a most-read list is a separator even when it is two lines)
             ev["separator"] = W_SEPARATOR
+        # a page's footer (a copyright line, footer links) between two prose blocks: one page
+        # ended and another began (naive text dumps of two pages, infinite scroll)
+        if any(c in PAGE_END_CATEGORIES for g in range(last_prose + 1, p + 1) for c in gaps[g]):
+            ev["page_end"] = W_PAGE_END
         # the story before ends like a story
         tail = [info[r] for r in range(max(0, p - 2), p)]
         removed_end = any(c in ENDING_CATEGORIES for g in (p - 1, p) for c in gaps[g])
@@ -562,13 +670,13 @@ class Detector:
             ev["html_article"] = W_ARTICLE
         if _is_h1(hint[q]) and any(_is_h1(h) for h in hint[:p]):
             ev["html_h1"] = W_H1
-        t = self._topic(stream, starts[p])
-        if t is not None:
-            ev["topic"] = t
         if not any(k in STRUCTURAL or k.startswith("meta_") for k in ev):
             # A headline and a change of subject alone: a subheading, most likely. Round-up
             # articles (ten books, ten gadgets) change subject completely at every one.
             return self._reject(p, "no structural cue")
+        t = self._topic(stream, starts[p])
+        if t is not None:
+            ev["topic"] = t
         return ev
 
     def _topic(self, stream: list[str], at: int) -> float | None:
@@ -602,14 +710,91 @@ class Detector:
                 b.score = sum(b.evidence.values())
 
 
+def _body_run(p: int, info: list[LineInfo], gaps: list[list[str]]) -> int:
+    """Words in the longest run of prose lines among the first few after p, a run broken by a
+    short line or by a removed comment header, byline, date or link: a story's body, not a
+    comment thread or a list of teasers."""
+    best = run = 0
+    for r in range(p, min(len(info), p + 12)):
+        if r > p and any(c in LIST_CATEGORIES for c in gaps[r]):
+            run = 0
+        if info[r].prose:
+            run += info[r].words
+            best = max(best, run)
+        elif info[r].words > 3:
+            run = 0
+    return best
+
+
+def _near_restored(p: int, info: list[LineInfo], back: list[bool], k: int = 3) -> bool:
+    """Is any of the k prose lines just after p restored? (Restored lines before p do not matter:
+    the main story keeps only the lines the boilerplate stage kept.)"""
+    return any(back[r] for r in [r for r in range(p, len(info)) if info[r].prose][:k])
+
+
 def _rule_of(ev: dict[str, float]) -> str:
     """The boundary's rule id: its strongest evidence besides the headline (meta kinds win ties)."""
     names = {"html_article": "stories.html_article", "meta_date": "stories.headline_dateline",
              "meta_byline": "stories.headline_byline", "meta_standfirst": "stories.headline_standfirst",
-             "separator": "stories.separator_block", "ending": "stories.story_end", "topic": "stories.topic_shift"}
+             "separator": "stories.separator_block", "page_end": "stories.page_end", "ending": "stories.story_end", "topic": "stories.topic_shift"}
     order = list(names)
     best = max((k for k in ev if k in names), key=lambda k: (ev[k], -order.index(k)))
     return names[best]
+
+
+def _restored_view(lines: list[str], edits: list[Edit], line_map: list[int | None], classify: Classifier,
+                   slots: dict[int, str] | None = None):
+    """The boilerplate stage's input rebuilt from its edits and line map, and a view of it for
+    finding stories: the lines the boilerplate stage kept, plus prose lines its line model
+    removed. The line model judges a line by where it sits in the page, so a second story glued
+    after the first one's footer is often removed whole; its prose must stay visible here.
+    Returns (view lines, the edits still removed, input line number of each view line, input
+    lines), or None if the edits and the map do not fit together."""
+    if len(line_map) != len(lines) or any(not isinstance(k, int) for k in line_map):
+        return None
+    bp = [e for e in edits if e.stage == "boilerplate" and e.line and e.action in ("remove", "replace")]
+    size = max([*line_map, *(e.line + e.before.count("\n") for e in bp)], default=0)
+    orig: list[str | None] = [None] * size
+    removed: dict[int, Edit] = {}
+    for e in bp:  # a line's first edit holds its input text (trims come before a removal)
+        for k, part in enumerate(e.before.split("\n") if e.action == "remove" else [e.before]):
+            if orig[e.line - 1 + k] is None:
+                orig[e.line - 1 + k] = part
+            if e.action == "remove":
+                removed.setdefault(e.line + k, e)
+    for i, k in enumerate(line_map):
+        if orig[k - 1] is None:
+            orig[k - 1] = lines[i]
+    original = [t if t is not None else "" for t in orig]
+    restore = {n for n, e in removed.items() if e.rule.startswith("model.") and _prose(original[n - 1])}
+    if slots:
+        # ... and a removed headline right above a removed date line or byline: a story's header
+        metas = sorted(n for n, c in slots.items() if c in META_CATEGORIES)
+        for m in metas:
+            above = [n for n in range(m - 1, max(0, m - 5), -1) if original[n - 1].strip()][:2]
+            for n in above:
+                if n in removed and slots.get(n) in HEADER_CATEGORIES and slots.get(n) not in META_CATEGORIES \
+                        and classify(original[n - 1]).headline:
+                    restore.add(n)
+                    break
+    keep = set(line_map) | restore
+    view, vmap = [], []
+    for n, t in enumerate(original, 1):
+        if n in keep or (not t.strip() and n not in removed):
+            if not t.strip() and (not view or not view[-1].strip()):
+                continue  # join_lines' shape: no leading blank, no two blanks in a row
+            view.append(t)
+            vmap.append(n)
+    while view and not view[-1].strip():
+        view.pop()
+        vmap.pop()
+    still = [e for e in edits if not (e.stage == "boilerplate" and e.action == "remove" and e.line in restore)]
+    return view, still, vmap, original
+
+
+def _restored_inputs(vmap: list[int], kept: set[int]) -> set[int]:
+    """Input line numbers the restored view shows although the boilerplate stage removed them."""
+    return {k for k in vmap if k not in kept}
 
 
 class Stage:
@@ -617,7 +802,18 @@ class Stage:
 
     def __init__(self, options: Options, ruleset=None):
         self.options = options
+        self.ruleset = ruleset
         self.detector = Detector(options, ruleset)
+        self._recleaner = None
+
+    def _reclean(self, doc: Document) -> Document:
+        """A split-off story is cleaned like a page of its own: the boilerplate stage again, on its
+        part of that stage's input (default boilerplate options: this stage does not see the
+        pipeline's)."""
+        if self._recleaner is None:
+            from .boilerplate import Options as BoilerplateOptions, Stage as Boilerplate
+            self._recleaner = Boilerplate(BoilerplateOptions(), self.ruleset)
+        return self._recleaner(doc)
 
     def __call__(self, doc: Document) -> Document:
         if doc.skipped or not doc.text.strip() or doc.metadata.get("story_index"):
@@ -625,11 +821,112 @@ class Stage:
         lines = doc.text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        found = self.detector.find(lines, doc.edits, doc.metadata.get("html_lines"),
-                                   doc.metadata.get("boilerplate_line_map"))
+        line_map = doc.metadata.get("boilerplate_line_map")
+        hints = doc.metadata.get("html_lines")
+        if self.options.mode != "keep" and not hints and isinstance(line_map, list):
+            slots = _removed_slots(doc.edits, self.ruleset)
+            view = _restored_view(lines, doc.edits, line_map, self.detector.classify, slots)
+            if view is not None:
+                vlines, vedits, vmap, original = view
+                kept_lines = set(line_map)
+                restored = {i for i, k in enumerate(vmap) if k not in kept_lines}
+                back = _restored_inputs(vmap, kept_lines)
+                vslots = {n: c for n, c in slots.items() if n not in back}
+                found = self.detector.find(vlines, vedits, None, vmap, restored, vslots)
+                return self._split_input(doc, lines, line_map, original, vlines, vmap, found, slots)
+        found = self.detector.find(lines, doc.edits, hints, line_map)
+        return self._split_text(doc, lines, found)
+
+    def _meta(self, doc: Document, found: list[Boundary]) -> dict:
         meta = dict(doc.metadata)
         meta["stories"] = 1 + len(found) if self.options.mode != "drop" else 1
         meta["story_boundaries"] = [{"line": b.line, "rule": b.rule, "score": round(b.score, 3)} for b in found]
+        return meta
+
+    def _story(self, doc: Document, meta: dict, k: int, b: Boundary, text: str, edits=()) -> Document:
+        base = {key: v for key, v in meta.items() if key not in ("html_lines", "stories", "story_boundaries",
+                                                                  "boilerplate_line_map")}
+        return Document(id=f"{doc.id}#story{k}", text=text, edits=list(edits),
+                        metadata={**base, "story_index": k, "story_of": doc.id, "story_rule": b.rule})
+
+    @staticmethod
+    def _input_cut(vlines: list[str], vmap: list[int], slots: dict[int, str], v: int) -> int:
+        """Where in the input a story found at view line v starts: its removed header (a headline,
+        date line or byline the line model or the meta rules removed) goes with it; what the rules
+        removed before that (a footer, menus, a most-read list) goes with neither."""
+        prev = next((i for i in range(v - 1, -1, -1) if vlines[i].strip()), None)
+        if prev is None:
+            return vmap[v]
+        lo, hi = vmap[prev] + 1, vmap[v]
+        ends = [n for n in range(lo, hi) if n in slots and slots[n] not in HEADER_CATEGORIES]
+        return ends[-1] + 1 if ends else lo
+
+    def _split_input(self, doc, lines, line_map, original, vlines, vmap, found, slots) -> Document:
+        """Cut the boilerplate stage's input at the boundaries (found in the restored view): the
+        main story keeps its already cleaned lines before the first cut; each other part is cleaned
+        again on its own. A part that comes out (nearly) empty is no story: it stays dropped."""
+        stories: list[tuple[Boundary, Document]] = []
+        cuts = [self._input_cut(vlines, vmap, slots, b.line - 1) for b in found]  # input line numbers
+        ends = cuts[1:] + [len(original) + 1]
+        parts = []
+        for b, a, z in zip(found, cuts, ends):
+            cleaned = self._reclean(Document(id=doc.id, text=join_lines(original[a - 1:z - 1]), metadata={}))
+            parts.append((b, cleaned, [len(x.split()) for x in cleaned.text.split("\n") if _prose(x)]))
+        for j, (b, cleaned, prose) in enumerate(parts):
+            # Cleaned on its own, little is left: the first page's tail (comments, teasers), not a
+            # story -- above all when a longer story follows it. A story found by restored
+            # lines must look like one: paragraphs, not a privacy notice or an author's bio.
+            need = self.options.min_story_words
+            if j + 1 < len(parts) and sum(parts[j + 1][2]) > SANDWICH_RATIO * sum(prose):
+                need = SANDWICHED_STORY_WORDS
+            if "restored" in b.evidence:
+                need = max(need, RESTORED_STORY_WORDS)
+                if len(prose) < RESTORED_STORY_PARAGRAPHS:
+                    continue
+            if sum(prose) < need:
+                continue
+            stories.append((b, cleaned))
+        cut_of = {id(b): a for b, a in zip(found, cuts)}
+        first_cut = cut_of[id(stories[0][0])] if stories else 0
+        main_words = sum(len(t.split()) for t, k in zip(lines, line_map)
+                         if k < first_cut and _prose(t))
+        after_words = sum(len(t.split()) for t, k in zip(lines, line_map) if k >= first_cut and _prose(t))
+        if main_words < self.options.min_words or (main_words < PREAMBLE_WORDS and after_words > PREAMBLE_RATIO * main_words):
+            # what the boilerplate stage kept before the cut is too little, or a short preamble (a
+            # promo, a teaser, a ticker) before a long article: the page's article starts at the cut
+            stories = []
+        kept = []
+        for b, c in stories:  # the boundary's line number in the text this stage received
+            at = cut_of[id(b)]
+            b.line = next((i + 1 for i, k in enumerate(line_map) if k >= at), len(lines) + 1)
+            kept.append((b, c))
+        found = [b for b, _ in kept]
+        meta = self._meta(doc, found)
+        if not found:
+            return replace(doc, metadata=meta)
+        # The main story, too, is the boilerplate stage's work on its own part alone: cleaning the
+        # output again then changes nothing (the line model judges a line by its whole page).
+        again = self._reclean(Document(id=doc.id, text=join_lines(original[:cut_of[id(found[0])] - 1]),
+                                       metadata={}))
+        main = again.text
+        edits = [e for e in doc.edits if e.stage != "boilerplate"] + list(again.edits)
+        if "boilerplate_line_map" in again.metadata:
+            meta["boilerplate_line_map"] = again.metadata["boilerplate_line_map"]
+        else:
+            meta.pop("boilerplate_line_map", None)
+        mode = self.options.mode
+        out = list(doc.stories)
+        for k, (b, c) in enumerate(kept, start=2):
+            first = next((x for x in c.text.split("\n") if x.strip()), "")
+            if mode == "split":
+                edits.append(Edit("stories", b.rule, "split", before=first, line=b.line, score=round(b.score, 3)))
+                out.append(self._story(doc, meta, k, b, c.text, c.edits))
+            else:
+                edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
+        return replace(doc, text=main, metadata=meta, edits=edits, stories=out)
+
+    def _split_text(self, doc: Document, lines: list[str], found: list[Boundary]) -> Document:
+        meta = self._meta(doc, found)
         if not found:
             return replace(doc, metadata=meta)
         cuts = [b.line - 1 for b in found] + [len(lines)]
@@ -650,10 +947,6 @@ class Stage:
         text = join_lines(lines[:cuts[0]])
         stories = list(doc.stories)
         if mode == "split":
-            base = {k: v for k, v in meta.items() if k not in ("html_lines", "stories", "story_boundaries",
-                                                                  "boilerplate_line_map")}
             for k, (b, part) in enumerate(zip(found, parts), start=2):
-                stories.append(Document(id=f"{doc.id}#story{k}", text=join_lines(part),
-                                        metadata={**base, "story_index": k, "story_of": doc.id,
-                                                  "story_rule": b.rule}))
+                stories.append(self._story(doc, meta, k, b, join_lines(part)))
         return replace(doc, text=text, metadata=meta, edits=edits, stories=stories)
