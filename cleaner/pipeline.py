@@ -39,6 +39,9 @@ class Pipeline:
     def __init__(self, stages: Iterable[Stage], config: "Config | None" = None, ruleset: "RuleSet | None" = None,
                  *, keep_input: bool = False):
         self.stages = list(stages)
+        for stage in self.stages:  # a stage that re-runs another (stories re-cleans parts) gets the chain
+            if callable(getattr(stage, "bind", None)):
+                stage.bind(self.stages)
         self.config = config
         self.ruleset = ruleset
         # keep_input: remember the text as the text stages first see it (decoded, HTML already

@@ -82,7 +82,7 @@ def test_shipped_weights_are_small_and_match_the_features():
     assert "text" in blob["models"]
     for kind, m in blob["models"].items():
         assert set(m["features"]) <= set(linemodel.feature_names(kind == "html"))
-        assert len(set(m["features"])) == len(m["features"]) or kind == "html"  # old html weights: "h_li" twice
+        assert len(set(m["features"])) == len(m["features"])
 
 
 def test_stopwords_are_data():

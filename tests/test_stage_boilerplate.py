@@ -597,3 +597,19 @@ def test_rules_finish_on_adversarial_lines():
         for line in lines:
             rule.find(line)
     assert run("\n".join(lines)).text is not None
+
+
+def test_dom_hints_only_in_the_first_pass_then_text(monkeypatch):
+    """A re-run over the stage's output is plain text: after a pass with DOM hints, the stage
+    always scores the lines once more without them, so its output is what the text model keeps."""
+    got = []
+    monkeypatch.setattr("cleaner.linemodel.predict",
+                        lambda lines, hints=None, cache=None: got.append(hints) or [1.0] * len(lines))
+    hints = [{"tag": "p"}, {"tag": "p"}]
+    doc = Document(id="t", text=para("First paragraph here.", "Second paragraph here."),
+                   metadata={"html_lines": hints})
+    Stage(Options(), RULESET)(doc)
+    assert got == [hints, None]
+    got.clear()
+    Stage(Options(), RULESET)(Document(id="t", text=para("First paragraph here.", "Second paragraph here.")))
+    assert got == [None]  # text input: one pass that changes nothing is enough

@@ -231,20 +231,21 @@ B_PROSE = ["Anglers returned to Kestrel Bay pier for the first time since Januar
            "since the reopening was announced, and that families were asking about lessons for children."]
 
 
-def _glued_pages() -> tuple[Document, list[str]]:
+def _glued_pages(second: list[str] | None = None, rules: dict[str, str] | None = None) -> tuple[Document, list[str]]:
     """What the boilerplate stage leaves of two glued pages when its line model removed the whole
     second page: the removals are edits, the kept lines' input numbers are the line map."""
+    if second is None:
+        second = ["Home", "News", "Pier reopens to anglers", "Updated 3 hours ago", *B_PROSE]
     src = ["Council agrees budget", "", *sum(([p, ""] for p in A_PROSE), []), "© 2024 Wrenford Gazette", "",
-           "Home", "", "News", "", "Pier reopens to anglers", "", "Updated 3 hours ago", "",
-           *sum(([p, ""] for p in B_PROSE), [])][:-1]
-    rules = {"© 2024 Wrenford Gazette": "footer.copyright", "Home": "navigation.menu", "News": "navigation.menu",
-             "Updated 3 hours ago": "test.dateline.updated"}
+           *sum(([p, ""] for p in second), [])][:-1]
+    rules = rules or {"© 2024 Wrenford Gazette": "footer.copyright", "Home": "navigation.menu",
+                      "News": "navigation.menu", "Updated 3 hours ago": "test.dateline.updated"}
     edits, kept, line_map = [], [], []
-    second = src.index("Home")
+    footer = src.index("© 2024 Wrenford Gazette") + 1
     for n, s in enumerate(src, 1):
         if s in rules:
             edits.append(Edit("boilerplate", rules[s], "remove", before=s, line=n))
-        elif n > second and s.strip():
+        elif n > footer and s.strip():
             edits.append(Edit("boilerplate", "model.line", "remove", before=s, line=n))
         else:
             kept.append(s)
@@ -275,17 +276,44 @@ def test_second_page_removed_whole_is_split_and_cleaned_on_its_own():
     stage = Stage(Options(), FIXTURE_RULES)
     cleaned_parts = []
 
-    class Reclean:  # stands in for the boilerplate stage run on the second page alone
+    class Reclean:  # stands in for the boilerplate stage run on each part alone
         def __call__(self, d):
             cleaned_parts.append(d.text)
-            return dataclasses.replace(d, text=join_lines(s for s in d.text.split("\n")
-                                                          if s not in ("Home", "News", "Updated 3 hours ago")))
+            junk = ("© 2024 Wrenford Gazette", "Home", "News", "Updated 3 hours ago")
+            return dataclasses.replace(d, text=join_lines(s for s in d.text.split("\n") if s not in junk))
     stage._recleaner = Reclean()
     out = stage(doc)
     assert out.text == join_lines(sum((["", s] for s in ["Council agrees budget", *A_PROSE]), []))
     assert len(out.stories) == 1
     assert [s for s in out.stories[0].text.split("\n") if s] == ["Pier reopens to anglers", *B_PROSE]
-    assert cleaned_parts and cleaned_parts[0].startswith("Pier reopens to anglers")  # not the menus
-    assert out.metadata["story_boundaries"][0]["line"] == len(out.text.split("\n"))  # after the kept text
+    assert len(cleaned_parts) == 2  # the second page, then the main story, each on its own
+    assert cleaned_parts[0].startswith("Pier reopens to anglers")  # not the first page's footer, nor the menus
+    assert cleaned_parts[1].startswith("Council agrees budget") and "Pier" not in cleaned_parts[1]
+    received = doc.text.split("\n")[:-1]
+    assert out.metadata["story_boundaries"][0]["line"] == len(received) + 1  # after all the kept text
     keep = Stage(Options(mode="keep"), FIXTURE_RULES)(_glued_pages()[0])
     assert keep.stories == []
+
+
+def test_removed_comment_thread_after_the_article_is_no_story():
+    """The same shape, but what the line model removed after the footer is a comment thread: each
+    comment's header removed by a comments rule, the comments themselves prose."""
+    comments = []
+    for k, text in enumerate(B_PROSE + A_PROSE):
+        comments += [f"Reader{k} on March {k + 1}, 2024 at 9:1{k} pm", text]
+    rules = {"© 2024 Wrenford Gazette": "footer.copyright",
+             **{c: "test.comments.meta" for c in comments if c.startswith("Reader")}}
+    doc, _ = _glued_pages(["Comments", *comments], rules)
+    out = Stage(Options(), FIXTURE_RULES)(doc)
+    assert out.stories == [] and out.text == doc.text
+
+
+def test_pipeline_binds_its_own_boilerplate_stage_for_recleaning_parts() -> None:
+    from cleaner.config import load_config
+    from cleaner.pipeline import Pipeline
+
+    config = load_config().replace_options("boilerplate", model=False)
+    pipeline = Pipeline.from_config(config)
+    by_name = {st.name: st for st in pipeline.stages}
+    assert by_name["stories"]._recleaner is by_name["boilerplate"]
+    assert by_name["stories"]._recleaner.options.model is False

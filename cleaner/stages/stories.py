@@ -23,15 +23,18 @@ Naive text of two glued pages: the boilerplate stage's line model often removes 
 whole (after the first page's footer everything looks like boilerplate). When that stage left its
 line map, this stage rebuilds its input from the edits, finds boundaries in a view that puts back
 the prose lines the line model removed (a boundary next to such lines needs a header, a long run of
-prose, and more evidence), keeps the main story as cleaned, and runs the boilerplate stage again on
-each later part alone (a part with little prose left is no story: the first page's tail). A short
-main story before one many times as long is a page's preamble, not a story: no split. Without a line
-map (or in keep mode, or with HTML hints) it works on the text as it is.
+prose, and more evidence), cuts that input there and runs the boilerplate stage again on each part
+alone, the main story too (so cleaning an output again changes nothing). A part with little prose
+left is no story (the first page's tail); a main story the boilerplate stage kept (almost) nothing
+of, or a short one before one many times as long, is a page's preamble: no split. Without a line map
+(or in keep mode, or with HTML hints) it works on the text as it is.
 
-Guards keep single articles whole: a subheading has no meta and no topic shift; time-only stamps
-(live blogs) are weak meta; a heading pattern that repeats through the text without any topic
-shift (live blog entries, Q&A, FAQ sections) is discounted; the topic term turns negative when
-the two sides are as alike as each side is to itself.
+Guards keep single articles whole: a boundary with no date line or byline (kept or removed), no
+page footer, sign-off, <article> or removed box (most-read list, newsletter) needs a point more,
+since removed lines and a change of subject happen inside one page too; a subheading has no meta
+and no topic shift; time-only stamps (live blogs) are weak meta; a heading pattern that repeats
+through the text without any topic shift (live blog entries, Q&A, FAQ sections) is discounted; the
+topic term turns negative when the two sides are as alike as each side is to itself.
 """
 from __future__ import annotations
 
@@ -87,6 +90,8 @@ W_RESTORED = -2.0  # next to prose only the restored view shows (see _restored_v
 SANDWICHED_STORY_WORDS, SANDWICH_RATIO = 200, 1.1  # ... and this, when a longer story follows
 RESTORED_STORY_WORDS, RESTORED_STORY_PARAGRAPHS = 120, 2  # ... and this, when found by restored lines
 PREAMBLE_WORDS, PREAMBLE_RATIO = 150, 8  # a main story this short before one 8x as long: a preamble
+# A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
+HEADER_SUBSTITUTES, HEADERLESS_EXTRA = ("page_end", "html_article", "ending", "box"), 1.0
 W_PAGE_END = 1.5  # a removed page footer between two prose blocks
 RESTORED_HEADER = ("headline", "page_end")  # a restored story needs one of these, or a meta line
 PAGE_END_CATEGORIES = {"footer"}
@@ -120,7 +125,8 @@ _NUMERIC_DATE = re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-
 _WORD_DATE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\.?\s+[^\W\d_]{3,}\.?,?\s+(?:1[89]|20)\d\d\b"
                         r"|\b[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:1[89]|20)\d\d\b")
 _ALPHA_WORD = re.compile(r"(?<![\w.])[^\W\d_]{2,}")
-_SENTENCE_BREAK = re.compile(r"[^\W\d_A-Z]{2}\. +[A-Z]")  # "word. Next" (not "U.S. Army", "ID. Space")
+# "word. Next" (not "U.S. Army", "ID. Space", nor a title's abbreviation "Rep. Omar", "Gov. Noem")
+_SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<![A-Z][a-z])[^\W\d_A-Z]{2}\. +[A-Z]")
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _URL = re.compile(r"https?://|www\.|\w\.(?:com|org|net)\b", re.I)
 _WORD = re.compile(r"\w+")
@@ -562,6 +568,11 @@ class Detector:
         for b in sorted(candidates, key=lambda b: (-b.score, b.index)):
             if b.score < o.threshold:
                 break
+            if b.score < o.threshold + HEADERLESS_EXTRA and not any(
+                    k in HEADER_SUBSTITUTES or k.startswith("meta_") for k in b.evidence):
+                # no date line, byline, page footer or <article> here: removed lines and a change
+                # of subject happen inside one page too (ads, share bars, a round-up's sections)
+                continue
             cuts = sorted([0, n] + [c.index for c in chosen])
             lo = max(c for c in cuts if c <= b.index)
             hi = min(c for c in cuts if c > b.index)
@@ -641,8 +652,10 @@ class Detector:
         for r in range(zone_end, min(n, zone_end + o.lead_lines)):
             x = info[r]
             if r > zone_end and (x.date == 2 or x.byline or x.comment):
-                cut = True
-                break
+                if x.comment or (info[r - 1].headline and not info[r - 1].prose):
+                    cut = True  # the next teaser's (or comment's) header
+                    break
+                continue  # the story's own byline or date line after its standfirst
             lead += x.words if x.prose else 0
         if lead < (o.lead_words if cut else o.lead_words // 2):
             return self._reject(p, "short lead")
@@ -653,9 +666,12 @@ class Detector:
             return self._reject(p, "date lines follow")
         # a removed block between the last prose line before p and p
         cats = [c for g in range(last_prose + 1, p + 1) for c in gaps[g] if c not in IN_ARTICLE_CATEGORIES]
-        if len(cats) >= o.separator_lines or (len(cats) >= 2 and any(c in BOX_CATEGORIES for c in cats)):
+        box = any(c in BOX_CATEGORIES for c in cats)
+        if len(cats) >= o.separator_lines or (len(cats) >= 2 and box):
             # (a newsletter box or a most-read list is a separator even when it is two lines)
             ev["separator"] = W_SEPARATOR
+            if box and len(cats) >= o.separator_lines:
+                ev["box"] = 0.0  # (no points: marks the separator as a box, see Detector.find)
         # a page's footer (a copyright line, footer links) between two prose blocks: one page
         # ended and another began (naive text dumps of two pages, infinite scroll)
         if any(c in PAGE_END_CATEGORIES for g in range(last_prose + 1, p + 1) for c in gaps[g]):
@@ -806,10 +822,14 @@ class Stage:
         self.detector = Detector(options, ruleset)
         self._recleaner = None
 
+    def bind(self, stages) -> None:
+        """The pipeline hands over its stages: a split-off part is re-cleaned by the pipeline's own
+        boilerplate stage, with the user's options and rules (and no second copy to build)."""
+        self._recleaner = next((st for st in stages if getattr(st, "name", "") == "boilerplate"), None)
+
     def _reclean(self, doc: Document) -> Document:
         """A split-off story is cleaned like a page of its own: the boilerplate stage again, on its
-        part of that stage's input (default boilerplate options: this stage does not see the
-        pipeline's)."""
+        part of that stage's input. Outside a pipeline (no `bind`), one with default options."""
         if self._recleaner is None:
             from .boilerplate import Options as BoilerplateOptions, Stage as Boilerplate
             self._recleaner = Boilerplate(BoilerplateOptions(), self.ruleset)
@@ -862,9 +882,9 @@ class Stage:
         return ends[-1] + 1 if ends else lo
 
     def _split_input(self, doc, lines, line_map, original, vlines, vmap, found, slots) -> Document:
-        """Cut the boilerplate stage's input at the boundaries (found in the restored view): the
-        main story keeps its already cleaned lines before the first cut; each other part is cleaned
-        again on its own. A part that comes out (nearly) empty is no story: it stays dropped."""
+        """Cut the boilerplate stage's input at the boundaries (found in the restored view) and clean
+        each part again on its own, the main story too. A part that comes out (nearly) empty is no
+        story: it stays dropped."""
         stories: list[tuple[Boundary, Document]] = []
         cuts = [self._input_cut(vlines, vmap, slots, b.line - 1) for b in found]  # input line numbers
         ends = cuts[1:] + [len(original) + 1]
@@ -887,14 +907,24 @@ class Stage:
                 continue
             stories.append((b, cleaned))
         cut_of = {id(b): a for b, a in zip(found, cuts)}
-        first_cut = cut_of[id(stories[0][0])] if stories else 0
-        main_words = sum(len(t.split()) for t, k in zip(lines, line_map)
-                         if k < first_cut and _prose(t))
-        after_words = sum(len(t.split()) for t, k in zip(lines, line_map) if k >= first_cut and _prose(t))
-        if main_words < self.options.min_words or (main_words < PREAMBLE_WORDS and after_words > PREAMBLE_RATIO * main_words):
-            # what the boilerplate stage kept before the cut is too little, or a short preamble (a
-            # promo, a teaser, a ticker) before a long article: the page's article starts at the cut
-            stories = []
+        again = None
+        if stories:
+            # The main story, too, is the boilerplate stage's work on its own part alone: cleaning
+            # the output again then changes nothing (the line model judges a line by its page).
+            again = self._reclean(Document(id=doc.id, text=join_lines(original[:cut_of[id(stories[0][0])] - 1]),
+                                           metadata={}))
+            # prose of the main story: cleaned alone, and as the boilerplate stage kept it in the
+            # whole page (both must hold a story; if that stage kept nothing before the cut, the
+            # page's article is after it)
+            first_cut = cut_of[id(stories[0][0])]
+            kept_before = sum(len(t.split()) for t, k in zip(lines, line_map) if k < first_cut and _prose(t))
+            main_words = min(kept_before, sum(len(x.split()) for x in again.text.split("\n") if _prose(x)))
+            after_words = sum(sum(len(x.split()) for x in c.text.split("\n") if _prose(x)) for _, c in stories)
+            if main_words < self.options.min_words or (
+                    main_words < PREAMBLE_WORDS and after_words > PREAMBLE_RATIO * main_words):
+                # too little before the cut, or a short preamble (a promo, a teaser, a ticker)
+                # before a long article: the page's article starts at the cut
+                stories = []
         kept = []
         for b, c in stories:  # the boundary's line number in the text this stage received
             at = cut_of[id(b)]
@@ -902,12 +932,8 @@ class Stage:
             kept.append((b, c))
         found = [b for b, _ in kept]
         meta = self._meta(doc, found)
-        if not found:
+        if not found or again is None:
             return replace(doc, metadata=meta)
-        # The main story, too, is the boilerplate stage's work on its own part alone: cleaning the
-        # output again then changes nothing (the line model judges a line by its whole page).
-        again = self._reclean(Document(id=doc.id, text=join_lines(original[:cut_of[id(found[0])] - 1]),
-                                       metadata={}))
         main = again.text
         edits = [e for e in doc.edits if e.stage != "boilerplate"] + list(again.edits)
         if "boilerplate_line_map" in again.metadata:
