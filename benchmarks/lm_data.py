@@ -151,7 +151,7 @@ def load_pipeline_set(name: str, mode: str = "text", data: Path | None = None,
     boilerplate's rules, blocks and repeats run as shipped; the model's first call per document is
     captured (and answered "keep all", so the stage stops there)."""
     data = data or default_data()
-    cf = cache / f"{name}.{mode}.pipe.pkl" if cache else None
+    cf = cache / f"{name}.{mode}.{_code_key()}.pipe.pkl" if cache else None
     if cf and cf.exists():
         with open(cf, "rb") as f:
             return [Doc(**d) for d in pickle.load(f)]
@@ -192,3 +192,15 @@ def load_pipeline_set(name: str, mode: str = "text", data: Path | None = None,
         with open(cf, "wb") as f:
             pickle.dump([vars(d) for d in docs], f)
     return docs
+
+
+def _code_key() -> str:
+    """A digest of what decides the captured lines (the rule files and the stages' code), so a cache
+    written before a rule or stage changed is not reused."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for p in sorted([*(REPO / "rules").glob("*.toml"), *(REPO / "cleaner" / "stages").glob("*.py")]):
+        if p.name != "stories.py" and p.name != "language.py":  # they run after the model
+            h.update(p.read_bytes())
+    return h.hexdigest()[:10]

@@ -441,7 +441,6 @@ class LineModel:
         self.cols = None if cols == list(range(len(known))) else cols
         self.stage1 = Forest(d["stage1"])
         self.stage2 = Forest(d["stage2"])
-        self.guard = d.get("guard", {})
         self.vocab = d.get("vocab", {}) if vocab is None else vocab
         self.class_vocab = d.get("class_vocab", {})
         self.vocab_lang = d.get("vocab_lang")
