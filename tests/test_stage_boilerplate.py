@@ -613,3 +613,16 @@ def test_dom_hints_only_in_the_first_pass_then_text(monkeypatch):
     got.clear()
     Stage(Options(), RULESET)(Document(id="t", text=para("First paragraph here.", "Second paragraph here.")))
     assert got == [None]  # text input: one pass that changes nothing is enough
+
+
+def test_model_leaves_files_longer_than_model_max_lines_to_the_rules() -> None:
+    from cleaner.config import load_config
+    from cleaner.pipeline import Pipeline
+
+    lines = [f"Item {i} of the archive listing" for i in range(60)]
+    text = "\n".join(lines) + "\n"
+    scored = Pipeline.from_config(load_config())(Document(id="x.txt", text=text))
+    assert any(e.rule == "model.line" for e in scored.edits)  # the model does judge such a page
+    capped = load_config().replace_options("boilerplate", model_max_lines=50)
+    kept = Pipeline.from_config(capped)(Document(id="x.txt", text=text))
+    assert not any(e.rule == "model.line" for e in kept.edits)

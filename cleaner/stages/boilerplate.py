@@ -47,6 +47,10 @@ class Options:
     repeats: bool = True  # repeated headlines keep their first copy; repeated captions go
     model: bool = True  # remove lines the learned line scorer rates below model_threshold
     model_threshold: float = 0.5
+    # A page has hundreds of lines; a file with more than this is a list or a dump, where the model,
+    # trained on pages, has nothing to say, and its per-line evidence would cost memory in
+    # proportion (about 4 KB a line). Such files get the rules only.
+    model_max_lines: int = 20000
     max_block_lines: int = 15  # most lines one block heading can pull in
     block_line_max_words: int = 16  # a longer line under a heading is prose and ends the block
     block_gap: int = 2  # a run of more lines removed by other rules ends a block
@@ -63,6 +67,8 @@ class Options:
             return "model_threshold must be between 0 and 1"
         if self.max_passes < 1:
             return "max_passes must be at least 1"
+        if self.model_max_lines < 1:
+            return "model_max_lines must be at least 1"
         for name in ("max_block_lines", "block_line_max_words", "block_gap", "block_lookahead", "block_lookahead_body",
                      "repeat_min_words",
                      "repeat_paragraph_words", "repeat_max_copies", "caption_distance"):
@@ -531,7 +537,7 @@ class Stage:
         from .. import linemodel
 
         live = [i for i, (_, text) in enumerate(items) if text.strip() and i not in removed]
-        if not live:
+        if not live or len(live) > self.options.model_max_lines:
             return
         hints = [dom.get(items[i][0], {}) for i in live] if dom else None
         lines = tuple(items[i][1] for i in live)
