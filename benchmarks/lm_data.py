@@ -64,7 +64,9 @@ def coverage(lines: list[str], gold: str, n: int = 4) -> list[float]:
                 cov1[j] = 1
     frac1 = _frac(toks, owner, cov1, len(lines))
     vals = [len(t) if f >= 0.5 else -len(t) - 1 for t, f in zip(toks, frac1)]
-    a, b = _kadane(vals)
+    from cleaner.linemodel import densest_block
+
+    a, b = densest_block(vals)
     # pass 2: multiset consumption, lines nearest the main block first
     order = sorted(range(len(lines)), key=lambda i: (0 if a <= i < b else min(abs(i - a), abs(i - b + 1)), i))
     first_tok = [0] * (len(lines) + 1)
@@ -88,17 +90,6 @@ def _frac(toks, owner, cov, nlines):
     for j, c in enumerate(cov):
         hit[owner[j]] += c
     return [hit[i] / len(t) if t else 0.0 for i, t in enumerate(toks)]
-
-
-def _kadane(vals):
-    best, ab, cur, s = 0.0, (0, 0), 0.0, 0
-    for i, v in enumerate(vals):
-        if cur <= 0:
-            cur, s = 0.0, i
-        cur += v
-        if cur > best:
-            best, ab = cur, (s, i + 1)
-    return ab
 
 
 def _fix_empty(lines, cover):
