@@ -185,8 +185,11 @@ def run(args) -> int:
                       f"{d.metadata.get('story_boundaries')}")
             stats["n_split"] += bool(d.stories)
             stats["n_multi"] += len(d.stories) > 1
-            for part in ([d.text, *(s.text for s in d.stories)] if d.stories else []):
-                stats["unstable"] += bool(clean(part, pid + ".again.txt").stories)
+            for k, part in enumerate([d.text, *(s.text for s in d.stories)] if d.stories else [], start=1):
+                again = clean(part, pid + ".again.txt")
+                stats["unstable"] += bool(again.stories)
+                if args.verbose and again.stories:
+                    print(f"  [re-clean splits] {set_name} {pid} part {k}: {again.metadata.get('story_boundaries')}")
             r["c_main"].append((pid, ga, clean(na, a + ".txt").text))
             r["c_sep"].append((pid, gb, clean(nb, b + ".txt").text))
         for name, gold, naive, _ in singles:

@@ -24,16 +24,38 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from functools import lru_cache
+from itertools import chain, compress
+from operator import itemgetter
 from importlib import resources
 from typing import Any, Sequence
 
 _TOK = re.compile(r"\w+")
+_FIRST = itemgetter(0)
 _DIGIT = re.compile(r"\d")
 _SYM = re.compile(r"[^\w\s]")
 _SENT = re.compile(r"[.!?;…](?:\s|$)")
 _URL = re.compile(r"(?i)https?:|www\.|\.(?:com|org|net)\b|\w@\w")
 _SEP = re.compile(r"[|»›·•/\\>]")
+# The ASCII characters each of _DIGIT, _SYM's complement ([\w\s]) and _SEP matches, read from the
+# regexes themselves: on an ASCII line, deleting them with bytes.translate counts the matches.
+_ASCII_DIGITS = bytes(c for c in range(128) if _DIGIT.match(chr(c)))
+_ASCII_WORD_SPACE = bytes(c for c in range(128) if not _SYM.match(chr(c)))
+_ASCII_SEPS = bytes(c for c in range(128) if _SEP.match(chr(c)))
+
+
+def _has_url(line: str) -> bool:
+    """bool(_URL.search(line)); most lines hold none of the strings a match needs (no other
+    character matches h, t, p, w, c, o, m, r, g, n or e case-insensitively), so the regex is
+    only run on those that do."""
+    if "@" not in line:
+        low = line.lower()
+        if not ("http" in low or "www." in low or ".com" in low or ".org" in low or ".net" in low):
+            return False
+    return _URL.search(line) is not None
+
+
 TERMINAL = frozenset(".!?…。！？")
 CLOSERS = "\"'”’»)]*"
 BULLETS = frozenset("•·-*–—►▸▶»>|#+~")
@@ -81,17 +103,37 @@ def stopwords() -> dict[str, frozenset[str]]:
 
 def guess_language(token_lists: Sequence[list[str]], sw: dict[str, frozenset[str]]) -> str:
     """The language whose stopwords are most frequent in the document ("" when none occur)."""
+    return _guess_lowered([[t.lower() for t in toks] for toks in token_lists], sw)
+
+
+def _guess_lowered(low_lists: Sequence[list[str]], sw: dict[str, frozenset[str]]) -> str:
+    """guess_language over tokens already lower-cased: counts each distinct word once (times its
+    frequency) instead of looking up every token."""
     index = _stop_index(id(sw), sw)
+    freq = Counter(chain.from_iterable(low_lists))
     counts: dict[str, int] = {}
-    for toks in token_lists:
-        for t in toks:
-            langs = index.get(t.lower())
-            if langs:
-                for lang in langs:
-                    counts[lang] = counts.get(lang, 0) + 1
+    for w in freq.keys() & index.keys():
+        n = freq[w]
+        for lang in index[w]:
+            counts[lang] = counts.get(lang, 0) + n
     if not counts:
         return ""
     return max(sorted(counts), key=counts.__getitem__)
+
+
+def _tokens(lines: Sequence[str], cache: dict | None) -> tuple[list[list[str]], list[list[str]]]:
+    """Each line's \\w+ tokens and the same lower-cased, kept in `cache` (one document's) by line."""
+    toks, lows = [], []
+    for x in lines:
+        hit = cache.get(x) if cache is not None else None
+        if hit is None:
+            t = _TOK.findall(x)
+            hit = (t, [w.lower() for w in t])
+            if cache is not None:
+                cache[x] = hit
+        toks.append(hit[0])
+        lows.append(hit[1])
+    return toks, lows
 
 
 _INDEX: dict[int, tuple[dict, dict[str, tuple[str, ...]]]] = {}
@@ -111,33 +153,40 @@ def _stop_index(key: int, sw: dict[str, frozenset[str]]) -> dict[str, tuple[str,
     return frozen
 
 
-def _line_stats(line: str, toks: list[str], stop: frozenset[str], vocab: dict[str, float]) -> list[float]:
+def _line_stats(line: str, toks: list[str], low: list[str], stop: frozenset[str],
+                vocab: dict[str, float]) -> list[float]:
     nt, nc = len(toks), len(line)
     s = line.rstrip().rstrip(CLOSERS) or line
     last = s[-1] if s else ""
     first = line.lstrip()[:1]
-    na = up = caps = 0
-    for t in toks:
-        c = t[0]
-        if c.isdigit() or c == "_":
-            continue
-        na += 1
-        if c.isupper():
-            up += 1
-        if len(t) > 1 and t.isupper():
+    # Over the tokens that start with neither a digit nor "_" (a word): how many start upper-case,
+    # how many (longer than one character) are all capitals. Counted with C-level maps over the
+    # first characters; only the (few) all-capital tokens are looked at one by one.
+    firsts = "".join(map(_FIRST, toks))
+    na = len(firsts) - sum(map(str.isdigit, firsts)) - firsts.count("_")
+    up = sum(map(str.isupper, firsts))  # an upper-case character is neither a digit nor "_"
+    caps = 0
+    for t in compress(toks, map(str.isupper, toks)):
+        if len(t) > 1 and not (t[0].isdigit() or t[0] == "_"):
             caps += 1
     na = na or 1
-    low = [t.lower() for t in toks]
     lo = [v for v in map(vocab.get, low) if v is not None] if vocab else []
+    if line.isascii():  # the same counts as the regexes', with bytes.translate (see _ASCII_*)
+        b = line.encode("ascii")
+        digits = nc - len(b.translate(None, _ASCII_DIGITS))
+        syms = len(b.translate(None, _ASCII_WORD_SPACE))
+        seps = nc - len(b.translate(None, _ASCII_SEPS))
+    else:
+        digits, syms, seps = len(_DIGIT.findall(line)), len(_SYM.findall(line)), len(_SEP.findall(line))
     return [
         math.log1p(nt), math.log1p(nc), (sum(map(len, toks)) / nt) if nt else 0.0,
         float(last in TERMINAL), float(last == ":"), float(last.isalnum()),
         float(first.isupper()), float(first.isdigit()), float(first in BULLETS), float(first in QUOTES),
         up / na, caps / na,
         (sum(map(stop.__contains__, low)) / nt) if nt else 0.0,
-        len(_DIGIT.findall(line)) / (nc or 1), len(_SYM.findall(line)) / (nc or 1),
+        digits / (nc or 1), syms / (nc or 1),
         float(len(_SENT.findall(line))), line.count(",") / (nt or 1),
-        float(bool(_URL.search(line))), float(len(_SEP.findall(line))), float("©" in line),
+        float(_has_url(line)), float(seps), float("©" in line),
         (sum(lo) / len(lo)) if lo else 0.0, min(lo) if lo else 0.0, max(lo) if lo else 0.0,
         len(lo) / (nt or 1),
     ]
@@ -223,23 +272,18 @@ def line_features(lines: Sequence[str], hints: Sequence[dict] | None, vocab: dic
         return np.zeros((0, width))
     if cache is None:
         cache = {}
-    toks = []
-    for x in lines:
-        t = cache.get(x)
-        if t is None:
-            t = cache[x] = _TOK.findall(x)
-        toks.append(t)
-    lang = guess_language(toks, sw)
+    toks, lows = _tokens(lines, cache)
+    lang = _guess_lowered(lows, sw)
     stop = sw.get(lang, frozenset())
     if vocab_lang and lang and lang != vocab_lang:
         vocab = {}
     vkey = (lang, id(vocab) if vocab else 0)
     stats = []
-    for x, t in zip(lines, toks):
+    for x, t, low in zip(lines, toks, lows):
         key = (vkey, x)
         row = cache.get(key)
         if row is None:
-            row = cache[key] = _line_stats(x, t, stop, vocab)
+            row = cache[key] = _line_stats(x, t, low, stop, vocab)
         stats.append(row)
     S = np.asarray(stats, dtype=np.float64)
     nts = np.fromiter((len(t) for t in toks), dtype=np.int64, count=n)
@@ -405,19 +449,49 @@ class Forest:
         self.roots = np.asarray(d["roots"], dtype=np.int32)
         self.depth = int(d["depth"])
         self.bias = float(d.get("bias", 0.0))
-        self.children = np.stack([self.left, self.right], axis=1).ravel()  # node*2 (+1 for right)
+        # Stepping state: twice the node id. At 2*node sit the node's feature and threshold; the
+        # next state is step[2*node + (x <= threshold)] (right child at +0, left at +1, both doubled),
+        # so each level costs three gathers and no index arithmetic beyond one add.
+        self._feat2 = np.repeat(self.feature.astype(np.intp), 2)
+        self._thr2 = np.repeat(self.threshold, 2)
+        step = np.empty(2 * len(self.feature), dtype=np.intp)
+        step[0::2] = 2 * self.right.astype(np.intp)
+        step[1::2] = 2 * self.left.astype(np.intp)
+        self._step = step
+        self._roots2 = 2 * self.roots.astype(np.intp)
+        self._value2 = np.repeat(self.value, 2)
+        self._root_feature = self.feature[self.roots].astype(np.intp)
+        self._root_threshold = self.threshold[self.roots]
 
     def raw(self, X):
         import numpy as np
 
         n, m = X.shape
-        flat = np.ascontiguousarray(X, dtype=np.float64).ravel()
-        base = (np.arange(n) * m)[:, None]
-        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
-        for _ in range(self.depth):
-            go_right = ~(flat[base + self.feature[node]] <= self.threshold[node])  # NaN goes right
-            node = self.children[node * 2 + go_right]
-        return self.value[node].sum(axis=1) + self.bias
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        flat = X.ravel()
+        shape = (n, len(self._roots2))
+        base = (np.arange(n, dtype=np.intp) * m)[:, None]
+        idx = np.empty(shape, dtype=np.intp)
+        xv = np.empty(shape)
+        tv = np.empty(shape)
+        le = np.empty(shape, dtype=bool)
+        if self.depth < 1:
+            return self._value2[np.broadcast_to(self._roots2, shape)].sum(axis=1) + self.bias
+        # level 0: every row at every root, whose features and thresholds are known beforehand
+        np.less_equal(X[:, self._root_feature], self._root_threshold, out=le)
+        s = self._roots2 + le
+        np.take(self._step, s, out=idx, mode="clip")
+        s, idx = idx, s
+        for _ in range(self.depth - 1):
+            np.take(self._feat2, s, out=idx, mode="clip")
+            idx += base
+            np.take(flat, idx, out=xv, mode="clip")
+            np.take(self._thr2, s, out=tv, mode="clip")
+            np.less_equal(xv, tv, out=le)  # NaN compares False: goes right
+            s += le
+            np.take(self._step, s, out=idx, mode="clip")  # indices always valid: no checks
+            s, idx = idx, s
+        return self._value2[s].sum(axis=1) + self.bias
 
     def proba(self, X):
         import numpy as np
@@ -485,11 +559,12 @@ MIN_CONTEXT_WORDS = 50
 STABLE_MAX_DROP = 0.1
 
 
-def word_counts(lines: Sequence[str]) -> list[int]:
-    """Words per line; in scripts written without spaces each character counts as a word."""
+def word_counts(lines: Sequence[str], toks: Sequence[list[str]] | None = None) -> list[int]:
+    """Words per line; in scripts written without spaces each character counts as a word. `toks`:
+    the lines' \\w+ tokens when the caller has them."""
     out = []
-    for x in lines:
-        t = len(_TOK.findall(x))
+    for k, x in enumerate(lines):
+        t = len(toks[k]) if toks is not None else len(_TOK.findall(x))
         out.append(max(t, len(_CJK.findall(x))) if t and not x.isascii() else t)
     return out
 
@@ -610,7 +685,9 @@ def predict(lines: list[str], hints: list[dict] | None = None, cache: dict | Non
     keeps for one document, so scoring it again after removals reuses each line's evidence."""
     if not lines:
         return []
-    words = word_counts(lines)
+    if cache is None:
+        cache = {}
+    words = word_counts(lines, _tokens(lines, cache)[0])
     if too_little_context(words):
         return [1.0] * len(lines)
     models = _models()

@@ -157,3 +157,56 @@ def test_evidence_cache_gives_the_same_scores():
     assert cache and linemodel.predict(lines, None, cache) == first == linemodel.predict(lines)
     kept = [x for x, s in zip(lines, first) if s >= 0.5]
     assert linemodel.predict(kept, None, cache) == linemodel.predict(kept)
+
+
+def _walk(forest, row) -> float:
+    """One tree at a time, one node at a time: what Forest.raw computes for all rows at once."""
+    import math
+
+    total = 0.0
+    values = []
+    for root in forest.roots.tolist():
+        node = root
+        for _ in range(forest.depth):
+            x, t = row[forest.feature[node]], forest.threshold[node]
+            node = forest.left[node] if (not math.isnan(x) and x <= t) else forest.right[node]
+        values.append(forest.value[node])
+    for v in values:
+        total += v
+    return total + forest.bias
+
+
+def test_forest_scores_match_a_tree_walk():
+    import numpy as np
+
+    model = linemodel._models()["text"]
+    rng = np.random.default_rng(0)
+    X = rng.normal(0.0, 2.0, size=(9, len(model.names)))
+    X[0, :] = np.nan  # NaN goes right at every split
+    X[1, :] = np.inf
+    X[2, :] = -np.inf
+    got = model.stage1.raw(X)
+    want = [_walk(model.stage1, X[i].tolist()) for i in range(len(X))]
+    assert np.allclose(got, want, rtol=0, atol=1e-9)
+    assert model.stage1.raw(X[:0]).shape == (0,)
+
+
+def test_line_stats_fast_paths_count_like_the_regexes():
+    samples = ["Home | News › Sport / World > Europe \\ more", "Call 0800 123 456, or mail us@example.org!",
+               "(c) 2024 - ALL RIGHTS RESERVED; see www.Example.COM.", "\x1c\x1d\x7f\x00 ,;:", "x" * 50,
+               "Ünïcödé • · » ‹ text 42 ½ ²", "HTTP://X.NET and http:/ not", "a@b", "foo.community", ""]
+    ascii_all = "".join(chr(c) for c in range(128))
+    for line in samples + [ascii_all]:
+        assert linemodel._has_url(line) == bool(linemodel._URL.search(line)), line
+        if line.isascii():
+            b = line.encode("ascii")
+            assert len(line) - len(b.translate(None, linemodel._ASCII_DIGITS)) == len(linemodel._DIGIT.findall(line))
+            assert len(b.translate(None, linemodel._ASCII_WORD_SPACE)) == len(linemodel._SYM.findall(line))
+            assert len(line) - len(b.translate(None, linemodel._ASCII_SEPS)) == len(linemodel._SEP.findall(line))
+
+
+def test_guess_language_counts_stopwords():
+    sw = linemodel.stopwords()
+    toks = [["The", "cat", "and", "the", "dog"], ["Der", "Hund", "und", "die", "Katze", "und", "der"]]
+    assert linemodel.guess_language(toks, sw) == "de"
+    assert linemodel.guess_language([["xyzzy"]], sw) == ""

@@ -286,7 +286,10 @@ def test_second_page_removed_whole_is_split_and_cleaned_on_its_own():
     assert out.text == join_lines(sum((["", s] for s in ["Council agrees budget", *A_PROSE]), []))
     assert len(out.stories) == 1
     assert [s for s in out.stories[0].text.split("\n") if s] == ["Pier reopens to anglers", *B_PROSE]
-    assert len(cleaned_parts) == 2  # the second page, then the main story, each on its own
+    # the second page, then the main story, each on its own; then each output cleaned again, as a
+    # re-clean would (clean(clean(x)) == clean(x)): neither splits
+    assert len(cleaned_parts) == 4
+    assert cleaned_parts[2:] == [out.stories[0].text, out.text]
     assert cleaned_parts[0].startswith("Pier reopens to anglers")  # not the first page's footer, nor the menus
     assert cleaned_parts[1].startswith("Council agrees budget") and "Pier" not in cleaned_parts[1]
     received = doc.text.split("\n")[:-1]
@@ -317,3 +320,92 @@ def test_pipeline_binds_its_own_boilerplate_stage_for_recleaning_parts() -> None
     by_name = {st.name: st for st in pipeline.stages}
     assert by_name["stories"]._recleaner is by_name["boilerplate"]
     assert by_name["stories"]._recleaner.options.model is False
+
+
+# --- each output is what cleaning it again gives (clean(clean(x)) == clean(x)) ----------------
+
+class _MarkerDetector:
+    """Finds one boundary: the first (or last) line starting with '##' after the first line. A
+    part judged in the whole text and the same part cleaned alone then differ, as real evidence
+    (topic windows, the parts that follow) can."""
+
+    def __init__(self, last: bool):
+        self.last = last
+
+    def find(self, lines, *args, **kwargs):
+        from cleaner.stages.stories import Boundary
+        marks = [i for i, s in enumerate(lines) if s.startswith("##") and i > 0]
+        if not marks:
+            return []
+        i = marks[-1] if self.last else marks[0]
+        return [Boundary(i, i + 1, 5.0, "stories.test_marker", {"test": 5.0})]
+
+
+def _marked(*sizes: int) -> str:
+    paras = [f"## Part {k}\n\n" + " ".join(f"word{k}x{j}" for j in range(n)) + "." for k, n in enumerate(sizes)]
+    return "\n\n".join(paras) + "\n"
+
+
+def test_a_story_that_would_split_again_is_split_now():
+    stage = Stage(Options(), FIXTURE_RULES)
+    stage.detector = _MarkerDetector(last=False)
+    doc = stage(Document(id="m.txt", text=_marked(100, 100, 100)))
+    assert [first_line(s.text) for s in doc.stories] == ["## Part 1", "## Part 2"]
+    assert len(doc.metadata["story_boundaries"]) == 2 == doc.metadata["stories"] - 1
+    for part in (doc.text, *(s.text for s in doc.stories)):
+        again = stage(Document(id="again", text=part))
+        assert again.stories == [] and again.text == part
+
+
+def test_a_main_story_that_would_split_again_loses_a_short_piece_before_a_longer_story():
+    stage = Stage(Options(), FIXTURE_RULES)
+    stage.detector = _MarkerDetector(last=True)
+    doc = stage(Document(id="m.txt", text=_marked(100, 60, 300)))
+    assert first_line(doc.text) == "## Part 0" and "Part 1" not in doc.text
+    assert [first_line(s.text) for s in doc.stories] == ["## Part 2"]
+    assert [e.before.split("\n")[0] for e in doc.edits if e.action == "remove"] == ["## Part 1"]
+    doc = stage(Document(id="m.txt", text=_marked(100, 250, 300)))  # long enough: a story
+    assert [first_line(s.text) for s in doc.stories] == ["## Part 1", "## Part 2"]
+    for part in (doc.text, *(s.text for s in doc.stories)):
+        assert stage(Document(id="again", text=part)).stories == []
+
+
+# --- evidence that misfired on single pages --------------------------------------------------
+
+def test_prices_are_no_time_stamps_and_numbered_items_no_headlines():
+    from cleaner.stages.stories import Classifier
+    classify = Classifier(Options(), FIXTURE_RULES)
+    assert classify("USD 79.97").date == 0 and classify("$22.50").date == 0
+    assert classify("10:45").date == 1 and classify("14:05 GMT").date == 1
+    assert classify("5. Group 3 Clematis: Hard Pruning for Late Summer").headline == 0.0
+    assert classify("12) Why The Bill Won't Let Courts Decide").headline == 0.0
+    assert classify("Group 3 Clematis: Hard Pruning for Late Summer").headline > 0
+
+
+def test_a_wrapped_sentence_is_no_headline():
+    """'Guidelines: Fan feedback should be within the' / 'guidelines for ...': a sentence cut at
+    the line's end, not a headline, however much the subject changes after it."""
+    first = " ".join(f"Alpha{j} beta{j} gamma{j}." for j in range(30))
+    wrapped = ("Guidelines: Fan feedback should be within the\n"
+               + "guidelines for the community. " * 4 + "\n\n"
+               + " ".join(f"Delta{j} epsilon{j} zeta{j}." for j in range(30)))
+    text = f"{first}\n\n— Staff\n\n{wrapped}\n"
+    doc = Stage(Options(), FIXTURE_RULES)(Document(id="w.txt", text=text))
+    assert doc.stories == []
+    # the same line with its own block after it is a headline: the text splits there
+    unwrapped = text.replace("within the\nguidelines", "within the\n\nGuidelines")
+    doc = Stage(Options(), FIXTURE_RULES)(Document(id="w.txt", text=unwrapped))
+    assert [first_line(s.text) for s in doc.stories] == ["Guidelines: Fan feedback should be within the"]
+
+
+def test_a_numbered_section_under_a_header_continues_the_list():
+    """A promo's headline and date inside a listicle, then its section '5. ...': the list goes on,
+    no new story starts (section 1 would be a start)."""
+    first = " ".join(f"Alpha{j} beta{j} gamma{j}." for j in range(40))
+    rest = " ".join(f"Delta{j} epsilon{j} zeta{j}." for j in range(40))
+    text = (f"{first}\n\nRoyal Visitors Arrive for the Summer Garden Show\n\n12 March 2024\n\n"
+            f"5. Group Three Clematis: Hard Pruning\n\n{rest}\n")
+    stage = Stage(Options(), FIXTURE_RULES)
+    assert stage(Document(id="n.txt", text=text)).stories == []
+    started = stage(Document(id="n.txt", text=text.replace("5. Group", "1. Group")))
+    assert [first_line(s.text) for s in started.stories] == ["Royal Visitors Arrive for the Summer Garden Show"]

@@ -385,7 +385,9 @@ class Stage:
             # were, and a second run over this stage's output (plain text) would not have it. So
             # a first pass with DOM evidence is always followed by one without, even if it changed
             # nothing.
-            items, new = self._pass(items, dom if k == 0 else None, memo, evidence)
+            # Only the first pass needs the rules: the lines it keeps are what the rules leave
+            # (each trimmed until no rule matches), and later passes only remove lines.
+            items, new = self._pass(items, dom if k == 0 else None, memo, evidence, rules=k == 0)
             if not new and (k > 0 or dom is None):
                 break
             edits += new
@@ -401,13 +403,14 @@ class Stage:
 
     def _pass(self, items: list[tuple[int, str]], dom: dict[int, dict] | None = None,
               memo: dict[str, tuple] | None = None,
-              evidence: dict | None = None) -> tuple[list[tuple[int, str]], list[Edit]]:
-        """One run of the four steps. Returns the kept (line number, text) items and the edits."""
+              evidence: dict | None = None, rules: bool = True) -> tuple[list[tuple[int, str]], list[Edit]]:
+        """One run of the four steps. Returns the kept (line number, text) items and the edits.
+        rules=False skips step 1 (for lines that are already what the rules leave)."""
         edits: list[Edit] = []
         removed: dict[int, Edit] = {}  # index in items -> its removal
         items = list(items)
         headings: list[tuple[int, str]] = []
-        if self.options.rules:
+        if self.options.rules and rules:
             for i, (n, text) in enumerate(items):
                 if not text.strip():
                     continue
@@ -432,7 +435,7 @@ class Stage:
             for i, rule_id in headings:
                 self._pull_block(items, removed, i, rule_id)
         if self.options.repeats:
-            self._drop_repeats(items, removed)
+            self._drop_repeats(items, removed, None if memo is None else memo.setdefault(_REPEAT_KEYS, {}))
         if self.options.model:
             self._apply_model(items, removed, dom, evidence)
         edits += removed.values()
@@ -505,14 +508,24 @@ class Stage:
             removed[j] = Edit(self.name, f"block.{rule_id}", "remove", before=text, line=n)
 
     # ------------------------------------------------------------------ step 3: repeats
-    def _drop_repeats(self, items, removed: dict[int, Edit]) -> None:
+    def _drop_repeats(self, items, removed: dict[int, Edit], keys: dict[str, str | None] | None = None) -> None:
+        """`keys`: line text -> its repeat key (None: too short or no letters), kept by the caller
+        for one document (later passes see the same lines again)."""
         o = self.options
         live = [i for i, (_, text) in enumerate(items) if text.strip() and i not in removed]
         groups: dict[str, list[int]] = defaultdict(list)  # key -> positions in `live`
+        if keys is None:
+            keys = {}
         for pos, i in enumerate(live):
             text = items[i][1]
-            if len(text.split()) >= o.repeat_min_words and _LETTER.search(text):
-                groups[" ".join(text.split()).casefold()].append(pos)
+            try:
+                key = keys[text]
+            except KeyError:
+                words = text.split()
+                key = keys[text] = (" ".join(words).casefold()
+                                    if len(words) >= o.repeat_min_words and _LETTER.search(text) else None)
+            if key is not None:
+                groups[key].append(pos)
         for positions in groups.values():
             if len(positions) < 2:
                 continue
@@ -554,6 +567,7 @@ class Stage:
                 removed[i] = Edit(self.name, "model.line", "remove", before=text, line=n, score=float(p))
 
 
+_REPEAT_KEYS = ("repeat keys",)  # key in the per-call rule memo (whose other keys are str): _drop_repeats' keys
 _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
 
 

@@ -47,17 +47,26 @@ class Stage:
                                       after="\n" * len(other)))
         lines = text.split("\n")
         out = []
+        # Whole-text checks first (a line can only hold what the text holds): most texts have no
+        # control characters and are NFC already (a line break never takes part in composition,
+        # so an NFC text has NFC lines), and most lines need no space tidying beyond strip().
+        controls = CONTROL_CHARS.search(text) is not None
+        # (removing a control character can leave a line that is not NFC: then every line is checked)
+        check_nfc = self.options.nfc and not text.isascii() and (controls or not unicodedata.is_normalized("NFC", text))
         for n, line in enumerate(lines, 1):
             new = line
-            if CONTROL_CHARS.search(new):
+            if controls and CONTROL_CHARS.search(new):
                 new = CONTROL_CHARS.sub("", new)
                 doc.edits.append(Edit(self.name, "normalize.control_chars", "replace", before=line, after=new, line=n))
-            if self.options.nfc and not new.isascii():
+            if check_nfc and not new.isascii():
                 nfc = unicodedata.normalize("NFC", new)
                 if nfc != new:
                     doc.edits.append(Edit(self.name, "normalize.nfc", "replace", before=new, after=nfc, line=n))
                     new = nfc
-            tidy = self._spaces.sub(" ", new).rstrip()
+            if new.isascii() and "  " not in new and "\t" not in new:
+                tidy = new.rstrip()  # the space regex would replace single spaces by themselves
+            else:
+                tidy = self._spaces.sub(" ", new).rstrip()
             if self.options.strip_indent:
                 tidy = tidy.lstrip()
             if tidy != new:

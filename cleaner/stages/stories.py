@@ -4,12 +4,14 @@ Every block start (a line after a blank line) is a candidate boundary. Evidence 
 summed; a boundary needs `threshold` points and `min_words` words of prose on both sides:
 
   headline  the block starts with a headline-like line (3-20 words, capitalised, no terminal
-            punctuation), possibly after a date line
+            punctuation; not a sentence wrapped onto a next line that goes on in lower case, not
+            an item of a numbered list "5. ..."), possibly after a date line
   meta      ... and a date line, byline, "updated" stamp or bullet standfirst follows it within a few
             lines -- still in the text, or removed right there by the boilerplate stage (its edits
             say which rule removed what at which line; the rule's category says it was a byline).
             Bylines and "updated" stamps are recognised by the rule files' byline/dateline
-            categories (data, not code); dates structurally (a year, a numeric date).
+            categories (data, not code); dates structurally (a year, a numeric date, a clock
+            time -- not a price).
   separator a block the boilerplate stage removed (most-read list, newsletter box, ...) lies between
             the prose before and the candidate
   ending    the text before ends like a story does: a sign-off "(Editing by ...)", "— ...", "©"
@@ -26,8 +28,19 @@ the prose lines the line model removed (a boundary next to such lines needs a he
 prose, and more evidence), cuts that input there and runs the boilerplate stage again on each part
 alone, the main story too (so cleaning an output again changes nothing). A part with little prose
 left is no story (the first page's tail); a main story the boilerplate stage kept (almost) nothing
-of, or a short one before one many times as long, is a page's preamble: no split. Without a line map
-(or in keep mode, or with HTML hints) it works on the text as it is.
+of, or a short one before one many times as long, is a page's preamble: no split (a story under its
+own header -- a headline, then a date line or byline -- needs less: min_words, and a main story of
+min_story_words before it is no preamble). A boundary whose part is no story is no boundary: the
+boundaries are looked for again without it (RETRIES times), as a stronger candidate may have hidden
+the real one nearby. Without a line map (or in keep mode, or with HTML hints) it works on the text
+as it is.
+
+Idempotence: a part is judged in the whole file, a re-clean sees it alone (other topic windows,
+no part after it, the boilerplate stage's view of a shorter page), and could find a boundary in it.
+So every output part is cleaned again here as a re-clean would (the boilerplate stage, if the
+pipeline runs it, then this stage); where that splits it, its pieces are the output, each checked
+the same way. A piece split off the main story that would not be a story here (short, before a
+longer story) is dropped, like such a part is. clean(clean(x)) then splits nothing.
 
 Guards keep single articles whole: a boundary with no date line or byline (kept or removed), no
 page footer, sign-off, <article> or removed box (most-read list, newsletter) needs a point more,
@@ -89,6 +102,7 @@ W_SEPARATOR, W_ENDING, W_TOPIC = 1.0, 1.0, 2.2
 W_RESTORED = -2.0  # next to prose only the restored view shows (see _restored_view)
 SANDWICHED_STORY_WORDS, SANDWICH_RATIO = 200, 1.1  # ... and this, when a longer story follows
 RESTORED_STORY_WORDS, RESTORED_STORY_PARAGRAPHS = 120, 2  # ... and this, when found by restored lines
+RETRIES = 2  # times the boundaries are looked for again without those whose part was no story
 PREAMBLE_WORDS, PREAMBLE_RATIO = 150, 8  # a main story this short before one 8x as long: a preamble
 # A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
 HEADER_SUBSTITUTES, HEADERLESS_EXTRA = ("page_end", "html_article", "ending", "box"), 1.0
@@ -127,7 +141,10 @@ _WORD_DATE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\.?\s+[^\W\d_]{3,}\.?,?\s+(?:
 _ALPHA_WORD = re.compile(r"(?<![\w.])[^\W\d_]{2,}")
 # "word. Next" (not "U.S. Army", "ID. Space", nor a title's abbreviation "Rep. Omar", "Gov. Noem")
 _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<![A-Z][a-z])[^\W\d_A-Z]{2}\. +[A-Z]")
-_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+# a clock time (not a price: "USD 79.97", "$22.97")
+_TIME = re.compile(r"(?<![$€£¥\d.,])(?<!USD )(?<!EUR )(?<!GBP )\b(?:[01]?\d|2[0-4])[:.][0-5]\d\b(?![.,]?\d)")
+# "5. Group 3 Clematis", "12) ...": an item of a numbered list or a listicle's section, no story's headline
+_NUMBERED = re.compile(r"^(\d{1,3})[.)]\s")
 _URL = re.compile(r"https?://|www\.|\w\.(?:com|org|net)\b", re.I)
 _WORD = re.compile(r"\w+")
 _TOPIC_WORD = re.compile(r"[^\W\d_]{5,}")
@@ -266,6 +283,8 @@ class Classifier:
             return 0.0
         if _SENTENCE_BREAK.search(s) or s.count(" | ") or s.count(" / ") >= 2:
             return 0.0  # two sentences, or a menu line
+        if _NUMBERED.match(s):
+            return 0.0
         score = W_HEADLINE
         long_words = [w for w in words if len(w) > 3 and w[0].isalpha()]
         if long_words and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words):
@@ -515,7 +534,7 @@ class Detector:
 
     def find(self, lines: list[str], edits: list[Edit] | None = None, hints: Any = None,
              line_map: list[int | None] | None = None, restored: set[int] | None = None,
-             slots: dict[int, str] | None = None) -> list[Boundary]:
+             slots: dict[int, str] | None = None, exclude: frozenset[int] = frozenset()) -> list[Boundary]:
         """Boundaries in `lines`. `restored`: indices of lines the boilerplate stage had removed
         and the restored view put back; a boundary next to them needs more evidence."""
         o = self.o
@@ -524,6 +543,9 @@ class Detector:
         if n < 3:
             return []
         info = [self.classify(lines[i]) for i in nb]
+        for k in range(n - 1):
+            if info[k].headline and nb[k + 1] == nb[k] + 1 and info[k + 1].text[:1].islower():
+                info[k].headline = 0.0  # a sentence wrapped onto the next line, not a headline
         back = [i in restored for i in nb] if restored else None
         gaps = removed_by_gap(lines, edits or [], self.ruleset, line_map, slots)
         where = align_hints([x.text for x in info], hints, gaps)
@@ -543,6 +565,8 @@ class Detector:
             return []
         candidates: list[Boundary] = []
         for p in range(1, n):
+            if p in exclude:
+                continue  # its part was no story (see Stage._split_input)
             if lines[nb[p] - 1].strip() and not art[p]:
                 continue  # not a block start
             if prose_words[p] < o.min_words or total - prose_words[p] < o.min_words:
@@ -646,6 +670,10 @@ class Detector:
             # the headline with it) right here: the header of a story, gone. Weaker on its own.
             best = max(removed_meta, key=lambda k: (removed_meta[k], k))
             ev["meta_" + best] = W_REMOVED_META + (W_SECOND_META if len(removed_meta) > 1 else 0.0)
+        if any((m := _NUMBERED.match(x.text)) and int(m.group(1)) > 1 for x in info[p:max(zone_end, p + 1)]):
+            # "5. Group 3 ..." at the start or under the header: a numbered list (a listicle's
+            # sections) goes on, no new story begins
+            return self._reject(p, "numbered list goes on")
         # The new story must open with prose -- not a teaser, then the next teaser's date line, nor a
         # comment, then the next comment's "name, date" line.
         lead, cut = 0, False
@@ -821,11 +849,13 @@ class Stage:
         self.ruleset = ruleset
         self.detector = Detector(options, ruleset)
         self._recleaner = None
+        self._bound = False  # in a pipeline (bind): cleaning a text again runs _recleaner first, if any
 
     def bind(self, stages) -> None:
         """The pipeline hands over its stages: a split-off part is re-cleaned by the pipeline's own
         boilerplate stage, with the user's options and rules (and no second copy to build)."""
         self._recleaner = next((st for st in stages if getattr(st, "name", "") == "boilerplate"), None)
+        self._bound = True
 
     def _reclean(self, doc: Document) -> Document:
         """A split-off story is cleaned like a page of its own: the boilerplate stage again, on its
@@ -838,12 +868,15 @@ class Stage:
     def __call__(self, doc: Document) -> Document:
         if doc.skipped or not doc.text.strip() or doc.metadata.get("story_index"):
             return doc
+        return self._process(doc, self.options.mode, 0)
+
+    def _process(self, doc: Document, mode: str, depth: int) -> Document:
         lines = doc.text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
         line_map = doc.metadata.get("boilerplate_line_map")
         hints = doc.metadata.get("html_lines")
-        if self.options.mode != "keep" and not hints and isinstance(line_map, list):
+        if mode != "keep" and not hints and isinstance(line_map, list):
             slots = _removed_slots(doc.edits, self.ruleset)
             view = _restored_view(lines, doc.edits, line_map, self.detector.classify, slots)
             if view is not None:
@@ -852,14 +885,81 @@ class Stage:
                 restored = {i for i, k in enumerate(vmap) if k not in kept_lines}
                 back = _restored_inputs(vmap, kept_lines)
                 vslots = {n: c for n, c in slots.items() if n not in back}
-                found = self.detector.find(vlines, vedits, None, vmap, restored, vslots)
-                return self._split_input(doc, lines, line_map, original, vlines, vmap, found, slots)
+                # A boundary whose part, cleaned alone, is no story is no boundary: look again
+                # without it (a stronger candidate there may have hidden the real one nearby).
+                exclude: frozenset[int] = frozenset()
+                for _ in range(RETRIES + 1):
+                    found = self.detector.find(vlines, vedits, None, vmap, restored, vslots, exclude)
+                    out, dropped = self._split_input(doc, lines, line_map, original, vlines, vmap, found, slots,
+                                                     mode, depth)
+                    if not dropped or dropped <= exclude:
+                        break
+                    exclude |= dropped
+                return out
         found = self.detector.find(lines, doc.edits, hints, line_map)
-        return self._split_text(doc, lines, found)
+        return self._split_text(doc, lines, found, mode, depth)
 
-    def _meta(self, doc: Document, found: list[Boundary]) -> dict:
+    # Cleaning an output again must change nothing (clean(clean(x)) == clean(x)). A part is judged
+    # in the whole file, a re-clean sees it alone: its context (the windows of the topic measure,
+    # the parts that follow it, the boilerplate stage's view of a shorter page) differs, and it may
+    # find a boundary in the part. So each part is cleaned again here, as a re-clean would, and
+    # where that splits it, its pieces are the output (each of them checked again, to this depth).
+    SETTLE_DEPTH = 3
+
+    def _again(self, text: str, depth: int, boilerplate: bool) -> Document | None:
+        """What cleaning `text` again does: the boilerplate stage (if it runs), then this stage.
+        That document (split mode) if it splits the text, else None."""
+        if depth >= self.SETTLE_DEPTH:
+            return None
+        d = Document(id="again", text=text, metadata={})
+        if boilerplate:
+            d = self._reclean(d)
+        if d.skipped or not d.text.strip():
+            return None
+        r = self._process(d, "split", depth + 1)
+        return r if r.stories else None
+
+    @staticmethod
+    def _pieces(r: Document, b: Boundary) -> list[tuple[Boundary, Document]]:
+        """The stories a re-clean split off, as (boundary, document); their boundaries' line is
+        that of the part they came from (the cut is in the re-cleaned text, not in this input)."""
+        return [(Boundary(-1, b.line, float(x.get("score", 0.0)), str(x.get("rule", "")), {}), s)
+                for x, s in zip(r.metadata.get("story_boundaries", []), r.stories)]
+
+    def _settle(self, main: Document, stories: list[tuple[Boundary, Document]], depth: int,
+                boilerplate: bool) -> tuple[Document, list[tuple[Boundary, Document]], list[tuple[Boundary, Document]]]:
+        """Each part as a re-clean leaves it. Returns (main, stories, dropped): a piece a re-clean
+        splits off the main story is a story only if it would be one here (the rule for a short
+        part before a longer story); otherwise it is dropped, like such a part is."""
+        out: list[tuple[Boundary, Document]] = []
+        for b, c in stories:
+            r = self._again(c.text, depth, boilerplate)
+            if r is None:
+                out.append((b, c))
+                continue
+            out.append((b, replace(c, text=r.text)))
+            out.extend(self._pieces(r, b))
+        dropped: list[tuple[Boundary, Document]] = []
+        r = self._again(main.text, depth, boilerplate) if out else None
+        if r is not None:
+            head = []
+            nxt = _prose_words(out[0][1].text)
+            for b, s in reversed(self._pieces(r, out[0][0])):
+                w = _prose_words(s.text)
+                if w < SANDWICHED_STORY_WORDS and nxt > SANDWICH_RATIO * w:
+                    dropped.append((b, s))
+                else:
+                    head.insert(0, (b, s))
+                    nxt = w
+            main = replace(main, text=r.text)
+            main.metadata.pop("boilerplate_line_map", None)
+            out = head + out
+            dropped.reverse()
+        return main, out, dropped
+
+    def _meta(self, doc: Document, found: list[Boundary], mode: str) -> dict:
         meta = dict(doc.metadata)
-        meta["stories"] = 1 + len(found) if self.options.mode != "drop" else 1
+        meta["stories"] = 1 + len(found) if mode != "drop" else 1
         meta["story_boundaries"] = [{"line": b.line, "rule": b.rule, "score": round(b.score, 3)} for b in found]
         return meta
 
@@ -881,11 +981,12 @@ class Stage:
         ends = [n for n in range(lo, hi) if n in slots and slots[n] not in HEADER_CATEGORIES]
         return ends[-1] + 1 if ends else lo
 
-    def _split_input(self, doc, lines, line_map, original, vlines, vmap, found, slots) -> Document:
+    def _split_input(self, doc, lines, line_map, original, vlines, vmap, found, slots, mode, depth) -> Document:
         """Cut the boilerplate stage's input at the boundaries (found in the restored view) and clean
         each part again on its own, the main story too. A part that comes out (nearly) empty is no
-        story: it stays dropped."""
+        story: it stays dropped. Returns the document and the boundaries whose part was no story."""
         stories: list[tuple[Boundary, Document]] = []
+        no_story: set[int] = set()
         cuts = [self._input_cut(vlines, vmap, slots, b.line - 1) for b in found]  # input line numbers
         ends = cuts[1:] + [len(original) + 1]
         parts = []
@@ -899,11 +1000,15 @@ class Stage:
             need = self.options.min_story_words
             if j + 1 < len(parts) and sum(parts[j + 1][2]) > SANDWICH_RATIO * sum(prose):
                 need = SANDWICHED_STORY_WORDS
+            elif _headed(b):
+                need = self.options.min_words  # a story's header in the text: a short story is one
             if "restored" in b.evidence:
                 need = max(need, RESTORED_STORY_WORDS)
                 if len(prose) < RESTORED_STORY_PARAGRAPHS:
+                    no_story.add(b.index)
                     continue
             if sum(prose) < need:
+                no_story.add(b.index)
                 continue
             stories.append((b, cleaned))
         cut_of = {id(b): a for b, a in zip(found, cuts)}
@@ -918,10 +1023,11 @@ class Stage:
             # page's article is after it)
             first_cut = cut_of[id(stories[0][0])]
             kept_before = sum(len(t.split()) for t, k in zip(lines, line_map) if k < first_cut and _prose(t))
-            main_words = min(kept_before, sum(len(x.split()) for x in again.text.split("\n") if _prose(x)))
-            after_words = sum(sum(len(x.split()) for x in c.text.split("\n") if _prose(x)) for _, c in stories)
+            main_words = min(kept_before, _prose_words(again.text))
+            after_words = sum(_prose_words(c.text) for _, c in stories)
+            preamble = PREAMBLE_WORDS if not _headed(stories[0][0]) else self.options.min_story_words
             if main_words < self.options.min_words or (
-                    main_words < PREAMBLE_WORDS and after_words > PREAMBLE_RATIO * main_words):
+                    main_words < preamble and after_words > PREAMBLE_RATIO * main_words):
                 # too little before the cut, or a short preamble (a promo, a teaser, a ticker)
                 # before a long article: the page's article starts at the cut
                 stories = []
@@ -930,17 +1036,21 @@ class Stage:
             at = cut_of[id(b)]
             b.line = next((i + 1 for i, k in enumerate(line_map) if k >= at), len(lines) + 1)
             kept.append((b, c))
+        dropped: list[tuple[Boundary, Document]] = []
+        if kept and again is not None:
+            again, kept, dropped = self._settle(again, kept, depth, True)
         found = [b for b, _ in kept]
-        meta = self._meta(doc, found)
+        meta = self._meta(doc, found, mode)
         if not found or again is None:
-            return replace(doc, metadata=meta)
+            return replace(doc, metadata=meta), frozenset(no_story)
         main = again.text
         edits = [e for e in doc.edits if e.stage != "boilerplate"] + list(again.edits)
         if "boilerplate_line_map" in again.metadata:
             meta["boilerplate_line_map"] = again.metadata["boilerplate_line_map"]
         else:
             meta.pop("boilerplate_line_map", None)
-        mode = self.options.mode
+        for b, c in dropped:  # pieces a re-clean would split off the main story: no stories
+            edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
         out = list(doc.stories)
         for k, (b, c) in enumerate(kept, start=2):
             first = next((x for x in c.text.split("\n") if x.strip()), "")
@@ -949,30 +1059,46 @@ class Stage:
                 out.append(self._story(doc, meta, k, b, c.text, c.edits))
             else:
                 edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
-        return replace(doc, text=main, metadata=meta, edits=edits, stories=out)
+        return replace(doc, text=main, metadata=meta, edits=edits, stories=out), frozenset(no_story)
 
-    def _split_text(self, doc: Document, lines: list[str], found: list[Boundary]) -> Document:
-        meta = self._meta(doc, found)
+    def _split_text(self, doc: Document, lines: list[str], found: list[Boundary], mode: str, depth: int) -> Document:
         if not found:
-            return replace(doc, metadata=meta)
+            return replace(doc, metadata=self._meta(doc, found, mode))
         cuts = [b.line - 1 for b in found] + [len(lines)]
         parts = [lines[a:z] for a, z in zip(cuts, cuts[1:])]
-        edits = list(doc.edits)
-        mode = self.options.mode
-        for b, part in zip(found, parts):
-            first = next(s for s in part if s.strip())
-            if mode == "keep":
+        if mode == "keep":
+            edits = list(doc.edits)
+            for b, part in zip(found, parts):
+                first = next(s for s in part if s.strip())
                 edits.append(Edit("stories", b.rule, "annotate", before=first, line=b.line, score=round(b.score, 3)))
-            elif mode == "split":
+            return replace(doc, metadata=self._meta(doc, found, mode), edits=edits)
+        # a re-clean runs the pipeline's boilerplate stage first (standalone: this stage alone)
+        main = Document(id=doc.id, text=join_lines(lines[:cuts[0]]))
+        pieces = [(b, Document(id=doc.id, text=join_lines(part))) for b, part in zip(found, parts)]
+        main, pieces, dropped = self._settle(main, pieces, depth, self._bound and self._recleaner is not None)
+        found = [b for b, _ in pieces]
+        meta = self._meta(doc, found, mode)
+        edits = list(doc.edits)
+        for b, c in dropped:
+            edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
+        for b, c in pieces:
+            if mode == "split":
+                first = next(s for s in c.text.split("\n") if s.strip())
                 edits.append(Edit("stories", b.rule, "split", before=first, line=b.line, score=round(b.score, 3)))
             else:
-                edits.append(Edit("stories", b.rule, "remove", before=join_lines(part), line=b.line,
-                                  score=round(b.score, 3)))
-        if mode == "keep":
-            return replace(doc, metadata=meta, edits=edits)
-        text = join_lines(lines[:cuts[0]])
+                edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
         stories = list(doc.stories)
         if mode == "split":
-            for k, (b, part) in enumerate(zip(found, parts), start=2):
-                stories.append(self._story(doc, meta, k, b, join_lines(part)))
-        return replace(doc, text=text, metadata=meta, edits=edits, stories=stories)
+            for k, (b, c) in enumerate(pieces, start=2):
+                stories.append(self._story(doc, meta, k, b, c.text, c.edits))
+        return replace(doc, text=main.text, metadata=meta, edits=edits, stories=stories)
+
+
+def _headed(b: Boundary) -> bool:
+    """The new story's header is in the text: a headline, then a full date line or byline."""
+    return "headline" in b.evidence and "restored" not in b.evidence and max(
+        b.evidence.get("meta_date", 0.0), b.evidence.get("meta_byline", 0.0)) >= W_DATE
+
+
+def _prose_words(text: str) -> int:
+    return sum(len(x.split()) for x in text.split("\n") if _prose(x))
