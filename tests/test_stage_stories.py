@@ -409,3 +409,60 @@ def test_a_numbered_section_under_a_header_continues_the_list():
     assert stage(Document(id="n.txt", text=text)).stories == []
     started = stage(Document(id="n.txt", text=text.replace("5. Group", "1. Group")))
     assert [first_line(s.text) for s in started.stories] == ["Royal Visitors Arrive for the Summer Garden Show"]
+
+
+# --- a short preamble before the article, then a second story ---------------------------------
+
+class _TwoMarkDetector:
+    """Two boundaries: the first '##' line after the top with no header (a removed block), the
+    next with `second` as its evidence."""
+
+    def __init__(self, second: dict[str, float]):
+        from cleaner.stages.stories import Classifier
+        self.second = second
+        self.classify = Classifier(Options(), FIXTURE_RULES)
+
+    def find(self, lines, *args, **kwargs):
+        from cleaner.stages.stories import Boundary
+        marks = [i for i, s in enumerate(lines) if s.startswith("##") and i > 0]
+        if len(marks) < 2:
+            return []
+        evidence = [{"separator": 1.0, "page_end": 1.5, "topic": 1.0}, self.second]
+        return [Boundary(i, i + 1, sum(e.values()), "stories.test_marker", dict(e)) for i, e in zip(marks, evidence)]
+
+
+def _mapped(text: str) -> Document:
+    """`text` as the boilerplate stage would hand it over having removed nothing."""
+    n = len(text.split("\n")) - 1
+    return Document(id="p.txt", text=text, metadata={"boilerplate_line_map": list(range(1, n + 1))})
+
+
+@pytest.mark.parametrize("header, stories", [
+    ({"headline": 1.0, "meta_date": 2.0, "topic": 1.0}, ["## Part 2"]),  # a headed story after the article
+    ({"separator": 1.0, "topic": 2.0}, []),  # no header of its own: the article's own sections
+])
+def test_a_preamble_joins_the_article_and_only_a_headed_story_after_it_splits(header, stories):
+    stage = Stage(Options(), FIXTURE_RULES)
+    stage.detector = _TwoMarkDetector(header)
+    stage._recleaner = lambda d: d
+    doc = stage(_mapped(_marked(30, 300, 300)))
+    assert [first_line(s.text) for s in doc.stories] == stories
+    assert first_line(doc.text) == "## Part 0" and "## Part 1" in doc.text
+    assert ("## Part 2" in doc.text) == (not stories)
+
+
+def test_a_headline_keeps_its_date_line_and_kicker():
+    from cleaner.stages.stories import Boundary, LineInfo, _header_starts
+
+    def info(text, prose=False):
+        return LineInfo(text, len(text.split()), prose, 0.0, 0, False, False, False, False, [])
+    lines = [info("The last paragraph of the story before ends here.", True), info("Battalion moves north"),
+             info("Monday / 9:04 PM / News"), info("The first paragraph of the new story.", True)]
+    head = Boundary(1, 3, 4.9, "", {"headline": 1.0, "meta_date": 2.0, "topic": 1.9})
+    kicker = Boundary(2, 5, 5.2, "", {"headline": 1.3, "meta_date": 2.0, "topic": 1.9})
+    assert _header_starts([head, kicker], lines, 3.0) == [head]
+    weak = Boundary(1, 3, 2.0, "", {"headline": 1.0, "topic": 1.0})  # below the threshold: no header
+    assert _header_starts([weak, kicker], lines, 3.0) == [weak, kicker]
+    after_prose = Boundary(3, 7, 4.0, "", {"separator": 1.0, "meta_date": 2.0, "topic": 1.0})
+    lines[2] = info("Monday / 9:04 PM / News, a line long enough to read as prose.", True)
+    assert _header_starts([head, after_prose], lines, 3.0) == [head, after_prose]

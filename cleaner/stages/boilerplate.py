@@ -32,7 +32,7 @@ from ..textutil import join_lines
 
 # A line ending like a sentence: terminal punctuation, optionally inside closing quotes/brackets.
 _SENTENCE_END = re.compile(r"[.!…:;][\"'”’»)\]]*$")
-_CAPTION_END = re.compile(r"[.!…][\"'”’»)\]]*$")
+_CAPTION_END = re.compile(r"[.…][\"'”’»)\]]*$")
 _LETTER = re.compile(r"[^\W\d_]")
 # "Price: $20", "Why it stands out:" - a short label and a colon: a field of a repeated list item.
 _FIELD = re.compile(r"^\S+(?: \S+){0,3}:(?:\s|$)")

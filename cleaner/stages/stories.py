@@ -102,6 +102,7 @@ W_SEPARATOR, W_ENDING, W_TOPIC = 1.0, 1.0, 2.2
 W_RESTORED = -2.0  # next to prose only the restored view shows (see _restored_view)
 SANDWICHED_STORY_WORDS, SANDWICH_RATIO = 200, 1.1  # ... and this, when a longer story follows
 RESTORED_STORY_WORDS, RESTORED_STORY_PARAGRAPHS = 120, 2  # ... and this, when found by restored lines
+RESTORED_HEADED_WORDS = 60  # ... or this, in one paragraph or more, when they hold a story's header
 RETRIES = 2  # times the boundaries are looked for again without those whose part was no story
 PREAMBLE_WORDS, PREAMBLE_RATIO = 150, 8  # a main story this short before one 8x as long: a preamble
 # A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
@@ -588,6 +589,7 @@ class Detector:
                 ev["restored"] = W_RESTORED
             candidates.append(Boundary(p, nb[p] + 1, sum(ev.values()), "", ev))
         self._discount_patterns(candidates, info)
+        candidates = _header_starts(candidates, info, o.threshold)
         chosen: list[Boundary] = []
         for b in sorted(candidates, key=lambda b: (-b.score, b.index)):
             if b.score < o.threshold:
@@ -752,6 +754,20 @@ class Detector:
             if b.evidence.get("topic", 0.0) < 0.6 * W_TOPIC and "html_article" not in b.evidence:
                 b.evidence["repeated_pattern"] = W_REPEATED_PATTERN
                 b.score = sum(b.evidence.values())
+
+
+def _header_starts(candidates: list[Boundary], info: list[LineInfo], threshold: float) -> list[Boundary]:
+    """A headline that qualifies keeps the lines of its header with it: a candidate on its date
+    line or on a second title-like line right under it (a kicker, "Monday / 9:04 PM / News")
+    would cut the headline off into the story before."""
+    keep = []
+    for b in candidates:
+        a = keep[-1] if keep else None
+        if (a is not None and "headline" in a.evidence and a.score >= threshold
+                and b.index - a.index <= 2 and not any(x.prose for x in info[a.index:b.index])):
+            continue
+        keep.append(b)
+    return keep
 
 
 def _body_run(p: int, info: list[LineInfo], gaps: list[list[str]]) -> int:
@@ -1003,8 +1019,11 @@ class Stage:
             elif _headed(b):
                 need = self.options.min_words  # a story's header in the text: a short story is one
             if "restored" in b.evidence:
-                need = max(need, RESTORED_STORY_WORDS)
-                if len(prose) < RESTORED_STORY_PARAGRAPHS:
+                # a headline with its date line or byline over it: a short story is one (notices
+                # and disclaimers at a page's end come without a header)
+                headed = _has_header(b.evidence)
+                need = max(need, RESTORED_HEADED_WORDS if headed else RESTORED_STORY_WORDS)
+                if len(prose) < (1 if headed else RESTORED_STORY_PARAGRAPHS):
                     no_story.add(b.index)
                     continue
             if sum(prose) < need:
@@ -1013,24 +1032,26 @@ class Stage:
             stories.append((b, cleaned))
         cut_of = {id(b): a for b, a in zip(found, cuts)}
         again = None
-        if stories:
+        while stories:
             # The main story, too, is the boilerplate stage's work on its own part alone: cleaning
             # the output again then changes nothing (the line model judges a line by its page).
-            again = self._reclean(Document(id=doc.id, text=join_lines(original[:cut_of[id(stories[0][0])] - 1]),
-                                           metadata={}))
+            first_cut = cut_of[id(stories[0][0])]
+            again = self._reclean(Document(id=doc.id, text=join_lines(original[:first_cut - 1]), metadata={}))
             # prose of the main story: cleaned alone, and as the boilerplate stage kept it in the
             # whole page (both must hold a story; if that stage kept nothing before the cut, the
             # page's article is after it)
-            first_cut = cut_of[id(stories[0][0])]
             kept_before = sum(len(t.split()) for t, k in zip(lines, line_map) if k < first_cut and _prose(t))
             main_words = min(kept_before, _prose_words(again.text))
             after_words = sum(_prose_words(c.text) for _, c in stories)
             preamble = PREAMBLE_WORDS if not _headed(stories[0][0]) else self.options.min_story_words
-            if main_words < self.options.min_words or (
+            if main_words >= self.options.min_words and not (
                     main_words < preamble and after_words > PREAMBLE_RATIO * main_words):
-                # too little before the cut, or a short preamble (a promo, a teaser, a ticker)
-                # before a long article: the page's article starts at the cut
-                stories = []
+                break
+            # too little before the cut, or a short preamble (a promo, a teaser, a ticker) before a
+            # long article: the page's article starts at the cut, and the next story (if any) with
+            # a header of its own is the first one bundled after it
+            stories = [(b, c) for b, c in stories[1:] if _has_header(b.evidence) or "html_article" in b.evidence]
+            again = None
         kept = []
         for b, c in stories:  # the boundary's line number in the text this stage received
             at = cut_of[id(b)]
@@ -1094,10 +1115,14 @@ class Stage:
         return replace(doc, text=main.text, metadata=meta, edits=edits, stories=stories)
 
 
+def _has_header(ev: dict[str, float]) -> bool:
+    """A headline, then a full date line or byline."""
+    return "headline" in ev and max(ev.get("meta_date", 0.0), ev.get("meta_byline", 0.0)) >= W_DATE
+
+
 def _headed(b: Boundary) -> bool:
-    """The new story's header is in the text: a headline, then a full date line or byline."""
-    return "headline" in b.evidence and "restored" not in b.evidence and max(
-        b.evidence.get("meta_date", 0.0), b.evidence.get("meta_byline", 0.0)) >= W_DATE
+    """The new story's header is in the text (not only in lines the boilerplate stage removed)."""
+    return "restored" not in b.evidence and _has_header(b.evidence)
 
 
 def _prose_words(text: str) -> int:
