@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..document import Document, Edit
+from ..memo import Memo
 from ..textutil import join_lines
 
 # A line ending like a sentence: terminal punctuation, optionally inside closing quotes/brackets.
@@ -372,12 +373,16 @@ class Stage:
         self._lines = _RuleGroup([r for r in rules if r.match in ("line", "block")])
         self._prefix = _RuleGroup([r for r in rules if r.match == "prefix"], prefix_rules=True)
         self._suffix = _RuleGroup([r for r in rules if r.match == "suffix"])
+        # line text -> what the rules do to it: a pure function of the text, kept across calls
+        # (a corpus repeats its menus and footers, and split-off stories are cleaned again)
+        self._memo = Memo(RULE_MEMO_LINES)
+        self._repeat_keys = Memo(RULE_MEMO_LINES)  # line text -> its repeat key
 
     # ------------------------------------------------------------------ driver
     def __call__(self, doc: Document) -> Document:
         items = _compact([(n, line) for n, line in enumerate(doc.text.split("\n"), 1)])
         dom = _dom_hints(items, doc.metadata.get("html_lines"))
-        memo: dict[str, tuple] = {}  # line text -> what the rules do to it, for this call only
+        memo = self._memo
         evidence: dict = {}  # the line model's per-line evidence, for this call only
         edits: list[Edit] = []
         for k in range(self.options.max_passes):
@@ -435,7 +440,7 @@ class Stage:
             for i, rule_id in headings:
                 self._pull_block(items, removed, i, rule_id)
         if self.options.repeats:
-            self._drop_repeats(items, removed, None if memo is None else memo.setdefault(_REPEAT_KEYS, {}))
+            self._drop_repeats(items, removed, self._repeat_keys)
         if self.options.model:
             self._apply_model(items, removed, dom, evidence)
         edits += removed.values()
@@ -509,8 +514,8 @@ class Stage:
 
     # ------------------------------------------------------------------ step 3: repeats
     def _drop_repeats(self, items, removed: dict[int, Edit], keys: dict[str, str | None] | None = None) -> None:
-        """`keys`: line text -> its repeat key (None: too short or no letters), kept by the caller
-        for one document (later passes see the same lines again)."""
+        """`keys`: line text -> its repeat key (None: too short or no letters), kept by the stage
+        across passes and documents."""
         o = self.options
         live = [i for i, (_, text) in enumerate(items) if text.strip() and i not in removed]
         groups: dict[str, list[int]] = defaultdict(list)  # key -> positions in `live`
@@ -567,7 +572,7 @@ class Stage:
                 removed[i] = Edit(self.name, "model.line", "remove", before=text, line=n, score=float(p))
 
 
-_REPEAT_KEYS = ("repeat keys",)  # key in the per-call rule memo (whose other keys are str): _drop_repeats' keys
+RULE_MEMO_LINES = 20_000  # lines whose rule results a stage remembers (a few MB)
 _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
 
 

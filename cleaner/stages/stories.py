@@ -62,6 +62,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..document import Document, Edit
+from ..memo import Memo
 from ..textutil import join_lines
 
 MODES = ("split", "keep", "drop")
@@ -102,8 +103,11 @@ W_SEPARATOR, W_ENDING, W_TOPIC = 1.0, 1.0, 2.2
 W_RESTORED = -2.0  # next to prose only the restored view shows (see _restored_view)
 SANDWICHED_STORY_WORDS, SANDWICH_RATIO = 200, 1.1  # ... and this, when a longer story follows
 RESTORED_STORY_WORDS, RESTORED_STORY_PARAGRAPHS = 120, 2  # ... and this, when found by restored lines
+CLASSIFIER_MEMO_LINES = 20_000  # lines whose features the stage remembers
 RESTORED_HEADED_WORDS = 60  # ... or this, in one paragraph or more, when they hold a story's header
 RETRIES = 2  # times the boundaries are looked for again without those whose part was no story
+MAIN_ALONE_WORDS, MAIN_ALONE_SHARE = 200, 0.2  # a main story cleaned alone with this much prose (and
+# this share of what follows) is one, whatever the page's view
 PREAMBLE_WORDS, PREAMBLE_RATIO = 150, 8  # a main story this short before one 8x as long: a preamble
 # A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
 HEADER_SUBSTITUTES, HEADERLESS_EXTRA = ("page_end", "html_article", "ending", "box"), 1.0
@@ -240,8 +244,17 @@ class Classifier:
         self.comment_rules = tuple(r for r in rules if r.category == "comments" and r.match in ("line", "block"))
         self.end_rules = tuple(r for r in rules if r.category in ENDING_CATEGORIES and r.match in ("line", "block"))
         self.meta_pre, self.comment_pre, self.end_pre = map(_prefilter, (self.meta_rules, self.comment_rules, self.end_rules))
+        # line text -> its LineInfo (treated as read-only): split-off parts are looked at again
+        self._memo = Memo(CLASSIFIER_MEMO_LINES)
 
     def __call__(self, text: str) -> LineInfo:
+        try:
+            return self._memo[text]
+        except KeyError:
+            info = self._memo[text] = self._classify(text)
+            return info
+
+    def _classify(self, text: str) -> LineInfo:
         s = text.strip()
         words = s.split()
         n = len(words)
@@ -546,7 +559,7 @@ class Detector:
         info = [self.classify(lines[i]) for i in nb]
         for k in range(n - 1):
             if info[k].headline and nb[k + 1] == nb[k] + 1 and info[k + 1].text[:1].islower():
-                info[k].headline = 0.0  # a sentence wrapped onto the next line, not a headline
+                info[k] = replace(info[k], headline=0.0)  # a sentence wrapped onto the next line
         back = [i in restored for i in nb] if restored else None
         gaps = removed_by_gap(lines, edits or [], self.ruleset, line_map, slots)
         where = align_hints([x.text for x in info], hints, gaps)
@@ -1041,8 +1054,12 @@ class Stage:
             # whole page (both must hold a story; if that stage kept nothing before the cut, the
             # page's article is after it)
             kept_before = sum(len(t.split()) for t, k in zip(lines, line_map) if k < first_cut and _prose(t))
-            main_words = min(kept_before, _prose_words(again.text))
+            alone = _prose_words(again.text)
             after_words = sum(_prose_words(c.text) for _, c in stories)
+            # (cleaned alone, a long article stands on its own: the whole page's line model may
+            # have taken the story after it for the page's article and dropped this one)
+            main_words = alone if alone >= max(MAIN_ALONE_WORDS, MAIN_ALONE_SHARE * after_words) \
+                else min(kept_before, alone)
             preamble = PREAMBLE_WORDS if not _headed(stories[0][0]) else self.options.min_story_words
             if main_words >= self.options.min_words and not (
                     main_words < preamble and after_words > PREAMBLE_RATIO * main_words):
