@@ -626,3 +626,16 @@ def test_model_leaves_files_longer_than_model_max_lines_to_the_rules() -> None:
     capped = load_config().replace_options("boilerplate", model_max_lines=50)
     kept = Pipeline.from_config(capped)(Document(id="x.txt", text=text))
     assert not any(e.rule == "model.line" for e in kept.edits)
+
+
+def test_a_page_left_empty_keeps_the_line_its_title_names():
+    from cleaner.document import Edit
+    from cleaner.stages.boilerplate import _keep_headline
+
+    edits = [Edit("boilerplate", "model.line", "remove", before="Summertime", line=1),
+             Edit("boilerplate", "en.dateline.stamp", "remove", before="Posted July 26th, 2011", line=3)]
+    items, left = _keep_headline([], edits, None, "Summertime « The Streethearts")
+    assert items == [(1, "Summertime")] and left == edits[1:]
+    items, left = _keep_headline([], edits, "summertime", "")  # the page's headline, any case
+    assert items == [(1, "Summertime")]
+    assert _keep_headline([], edits, None, "Winter « The Streethearts") == ([], edits)  # nothing named

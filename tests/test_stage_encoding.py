@@ -235,3 +235,10 @@ def test_fast_path_equals_ftfy_on_the_dev_sets(eval_dir):
             for line in variant.split("\n")[:200]:
                 if BADNESS_RE.search(line):
                     assert fixer.maybe_bad.search(line), (f.name, line)
+
+
+def test_a_line_separator_made_by_ftfy_is_a_line_end():
+    # "â€¨" is U+2028 read as cp1252: repaired, it ends the line, as a second run would make it
+    once = run("Before\u00e2\u20ac\u00a8after and more text\n").text
+    assert once == "Before\nafter and more text\n"
+    assert run(once).text == once

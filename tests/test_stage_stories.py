@@ -466,3 +466,33 @@ def test_a_headline_keeps_its_date_line_and_kicker():
     after_prose = Boundary(3, 7, 4.0, "", {"separator": 1.0, "meta_date": 2.0, "topic": 1.0})
     lines[2] = info("Monday / 9:04 PM / News, a line long enough to read as prose.", True)
     assert _header_starts([head, after_prose], lines, 3.0) == [head, after_prose]
+
+
+class _LineDetector:
+    """One boundary, at the line equal to `at`, with a headline and date line's evidence."""
+
+    def __init__(self, at: str):
+        from cleaner.stages.stories import Classifier
+        self.at = at
+        self.classify = Classifier(Options(), FIXTURE_RULES)
+
+    def find(self, lines, *args, **kwargs):
+        from cleaner.stages.stories import Boundary
+        hits = [i for i, s in enumerate(lines) if s == self.at and i > 0]
+        return [Boundary(i, i + 1, 3.5, "stories.test_marker", {"headline": 1.0, "meta_date": 2.0, "topic": 0.5})
+                for i in hits[:1]]
+
+
+@pytest.mark.parametrize("title, splits", [
+    ("Harbour board reopens the pier | Example Gazette", False),  # the page is the story after the cut
+    ("Council agrees budget | Example Gazette", True),  # the page is the text before it
+    ("", True),
+])
+def test_the_page_title_names_the_article_and_what_comes_before_it_is_a_preamble(title, splits):
+    head = "Harbour board reopens the pier"
+    text = join_lines(["Welcome to the gazette. " + " ".join(A_PROSE) * 2, "", head, "", *B_PROSE, "", *B_PROSE])
+    stage = Stage(Options(), FIXTURE_RULES)
+    stage.detector = _LineDetector(head)
+    doc = stage(Document(id="t.html", text=text, metadata={"title": title}))
+    assert bool(doc.stories) == splits
+    assert (first_line(doc.stories[0].text) == head) if splits else doc.text == text

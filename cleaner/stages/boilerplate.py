@@ -35,6 +35,7 @@ from ..textutil import join_lines
 _SENTENCE_END = re.compile(r"[.!…:;][\"'”’»)\]]*$")
 _CAPTION_END = re.compile(r"[.…][\"'”’»)\]]*$")
 _LETTER = re.compile(r"[^\W\d_]")
+_TITLE_PARTS = re.compile(r"\s+[|«»·–—-]\s+|\s*::\s*")  # "Headline | Site", "Site « Headline"
 # "Price: $20", "Why it stands out:" - a short label and a colon: a field of a repeated list item.
 _FIELD = re.compile(r"^\S+(?: \S+){0,3}:(?:\s|$)")
 # Rule categories that mark an article's header: a link title followed by one is a headline.
@@ -397,6 +398,8 @@ class Stage:
                 break
             edits += new
             items = _compact(items)
+        if edits and not any(text.strip() for _, text in items):
+            items, edits = _keep_headline(items, edits, doc.metadata.get("headline"), doc.metadata.get("title"))
         if edits:
             edits.sort(key=lambda e: e.line or 0)  # stable: a line's trims stay before its removal
             doc.edits.extend(edits)
@@ -574,6 +577,19 @@ class Stage:
 
 RULE_MEMO_LINES = 20_000  # lines whose rule results a stage remembers (a few MB)
 _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
+
+
+def _keep_headline(items, edits: list[Edit], headline, title) -> tuple[list[tuple[int, str]], list[Edit]]:
+    """Nothing left, but the page has a headline (an HTML page of photos, a video, a stub): its
+    headline line, or the line its <title> names (the title without the site's name), stays,
+    rather than an empty output."""
+    names = [str(headline or "").strip().casefold(),
+             *(part.strip().casefold() for part in _TITLE_PARTS.split(str(title or "")))]
+    for name in filter(None, names):
+        for k, e in enumerate(edits):
+            if e.action == "remove" and e.line is not None and "\n" not in e.before and e.before.strip().casefold() == name:
+                return [(e.line, e.before)], edits[:k] + edits[k + 1:]
+    return items, edits
 
 
 def _dom_hints(items: list[tuple[int, str]], hints) -> dict[int, dict] | None:

@@ -400,6 +400,12 @@ class Stage:
                     line = new
                 if line == start:
                     break
+            if _NEW_LINE_END.search(line):
+                # ftfy's repair made a line separator ("â€¨" is U+2028): a line end, as _line_ends
+                # would make it on a second run
+                new = _NEW_LINE_END.sub("\n", line)
+                edits.append(Edit(self.name, "encoding.line_ends", "replace", line, new, i + 1))
+                line = new
             if line != cur[i] and "\n" not in line and self.options.garbage_lines and self._is_garbage(line, None):
                 edits.append(Edit(self.name, "encoding.garbage_line", "remove", before=line, line=i + 1))
                 line = None
@@ -427,6 +433,9 @@ class Stage:
 
 # ASCII characters some step acts on: C0 controls (ftfy removes them; its terminal-escape fixer needs ESC)
 _ASCII_TRIP = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+_NEW_LINE_END = re.compile("[\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]|\r(?!$)")  # (a CR at a line's end is a CRLF's)
 
 
 def _keep_cr(m: re.Match) -> str:

@@ -1060,14 +1060,9 @@ class Stage:
             # have taken the story after it for the page's article and dropped this one)
             main_words = alone if alone >= max(MAIN_ALONE_WORDS, MAIN_ALONE_SHARE * after_words) \
                 else min(kept_before, alone)
-            preamble = PREAMBLE_WORDS if not _headed(stories[0][0]) else self.options.min_story_words
-            if main_words >= self.options.min_words and not (
-                    main_words < preamble and after_words > PREAMBLE_RATIO * main_words):
+            if self._main_holds(main_words, after_words, stories[0][0]):
                 break
-            # too little before the cut, or a short preamble (a promo, a teaser, a ticker) before a
-            # long article: the page's article starts at the cut, and the next story (if any) with
-            # a header of its own is the first one bundled after it
-            stories = [(b, c) for b, c in stories[1:] if _has_header(b.evidence) or "html_article" in b.evidence]
+            stories = [(b, c) for b, c in stories[1:] if _bundled_after(b)]
             again = None
         kept = []
         for b, c in stories:  # the boundary's line number in the text this stage received
@@ -1099,7 +1094,28 @@ class Stage:
                 edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
         return replace(doc, text=main, metadata=meta, edits=edits, stories=out), frozenset(no_story)
 
+    def _main_holds(self, main_words: int, after_words: int, first: Boundary) -> bool:
+        """Whether the text before the first boundary, with `main_words` of prose, is a story: not
+        too little, and not a short preamble (a promo, a teaser, a ticker) before a long article.
+        If not, the page's article starts at the cut, and the next story (if any) with a header of
+        its own (_bundled_after) is the first one bundled after it."""
+        preamble = PREAMBLE_WORDS if not _headed(first) else self.options.min_story_words
+        return main_words >= self.options.min_words and not (
+            main_words < preamble and after_words > PREAMBLE_RATIO * main_words)
+
     def _split_text(self, doc: Document, lines: list[str], found: list[Boundary], mode: str, depth: int) -> Document:
+        names = [k for k in (_key(str(doc.metadata.get(f) or "")) for f in ("headline", "title")) if k]
+        while found:
+            main_words = _prose_words(join_lines(lines[:found[0].line - 1]))
+            after_words = _prose_words(join_lines(lines[found[0].line - 1:]))
+            before = lines[:found[0].line - 1]
+            above = [x for x in before if x.strip()][-2:] + _removed_above(doc, found[0].line)
+            if self._main_holds(main_words, after_words, found[0]) and not (
+                    _names_page(above + lines[found[0].line - 1:], names) and not _names_page(before, names)):
+                break
+            # (the page's <title> or headline names the story after the cut, or a headline right
+            # above it, and not the text before: that text is the page's preamble)
+            found = [b for b in found[1:] if _bundled_after(b)]
         if not found:
             return replace(doc, metadata=self._meta(doc, found, mode))
         cuts = [b.line - 1 for b in found] + [len(lines)]
@@ -1130,6 +1146,34 @@ class Stage:
             for k, (b, c) in enumerate(pieces, start=2):
                 stories.append(self._story(doc, meta, k, b, c.text, c.edits))
         return replace(doc, text=main.text, metadata=meta, edits=edits, stories=stories)
+
+
+def _removed_above(doc: Document, line: int) -> list[str]:
+    """The lines the boilerplate stage removed between the kept line before `line` (1-based, in
+    this stage's input) and it: a headline the line model took for a teaser, say."""
+    line_map = doc.metadata.get("boilerplate_line_map")
+    if not isinstance(line_map, list) or not 1 <= line <= len(line_map):
+        return []
+    prev = next((line_map[i] for i in range(line - 2, -1, -1) if isinstance(line_map[i], int)), 0)
+    at = line_map[line - 1]
+    if not isinstance(at, int):
+        return []
+    return [e.before for e in doc.edits
+            if e.stage == "boilerplate" and e.action == "remove" and e.line and prev < e.line < at]
+
+
+def _names_page(lines: list[str], names: list[str], head: int = 3) -> bool:
+    """Whether one of the first `head` non-blank lines (of three words or more) is the page's
+    headline or is in its <title> (`names`: _key()s of those)."""
+    if not names:
+        return False
+    firsts = [k for k in (_key(x) for x in lines if x.strip()) if k.count(" ") >= 2][:head]
+    return any(k in name for k in firsts for name in names)
+
+
+def _bundled_after(b: Boundary) -> bool:
+    """A story after the page's article (once a preamble joined it) needs a header of its own."""
+    return _has_header(b.evidence) or "html_article" in b.evidence
 
 
 def _has_header(ev: dict[str, float]) -> bool:
