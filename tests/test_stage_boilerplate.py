@@ -639,3 +639,27 @@ def test_a_page_left_empty_keeps_the_line_its_title_names():
     items, left = _keep_headline([], edits, "summertime", "")  # the page's headline, any case
     assert items == [(1, "Summertime")]
     assert _keep_headline([], edits, None, "Winter « The Streethearts") == ([], edits)  # nothing named
+
+
+@pytest.mark.parametrize("headline", ["When the problem is you…", "How to keep your garden tidy!", "Wait for the big reveal..."])
+def test_a_headline_printed_twice_keeps_one_copy_whatever_its_last_mark(headline):
+    prose = "The council met on Tuesday to agree the budget, after a long debate about the library."
+    doc = run(join_lines([headline, "", headline, "", prose, "", prose.replace("Tuesday", "Friday")]))
+    assert doc.text.split("\n")[0] == headline
+    assert [e.rule for e in doc.edits] == ["repeat.line"]
+
+
+def test_a_rule_of_another_language_leaves_a_line_in_the_page_s_language():
+    from cleaner.stages.boilerplate import _page_language
+
+    prose = ("The harbour board said that the repairs to the pier would be finished before the summer, "
+             "and that the walkway would be open to anglers and walkers for the whole of the season.")
+    head = "Photos: Halloween in the harbour town looks wonderful"
+    page = join_lines([head, "", prose, "", prose.replace("summer", "autumn")])
+    assert _page_language(page, frozenset({"en", "fr", "de", "es"})) == "en"
+    # fr.caption.credit's pattern ("Photos : <anything>") matches the line; the page is English
+    assert [e.rule for e in run(page).edits if e.before == head] == []
+    fr = ("Le conseil municipal a voté le budget de la commune mardi soir, après un long débat sur les "
+          "horaires de la bibliothèque et sur le prix de la réparation du toit de la halle.")
+    doc = run(join_lines(["Photos : Jean Dupont", "", fr, "", fr.replace("mardi", "jeudi")]))
+    assert [e.before for e in doc.edits] == ["Photos : Jean Dupont"]  # on a French page, a credit

@@ -24,7 +24,7 @@ output line (the stories stage uses it to see where removed datelines and lists 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from ..document import Document, Edit
@@ -33,8 +33,9 @@ from ..textutil import join_lines
 
 # A line ending like a sentence: terminal punctuation, optionally inside closing quotes/brackets.
 _SENTENCE_END = re.compile(r"[.!…:;][\"'”’»)\]]*$")
-_CAPTION_END = re.compile(r"[.…][\"'”’»)\]]*$")
+_CAPTION_END = re.compile(r"(?<!\.\.)\.[\"'”’»)\]]*$")  # a sentence's full stop (not "!", "…", "...": headlines)
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]+")
 _TITLE_PARTS = re.compile(r"\s+[|«»·–—-]\s+|\s*::\s*")  # "Headline | Site", "Site « Headline"
 # "Price: $20", "Why it stands out:" - a short label and a colon: a field of a repeated list item.
 _FIELD = re.compile(r"^\S+(?: \S+){0,3}:(?:\s|$)")
@@ -109,7 +110,7 @@ class _RuleGroup:
         self._by_head = {h: tuple(sorted(v, key=lambda e: -e[0])) for h, v in by_head.items()}
         self._rest = tuple(sorted(rest, key=lambda e: -e[0]))
 
-    def find(self, line: str, words: int, keys: tuple[str, ...] | None = None):
+    def find(self, line: str, words: int, keys: tuple[str, ...] | None = None, page_lang: str = ""):
         """(rule, (start, end)) of the first rule, in file order, that matches `line`; or None.
         `keys` (from _line_keys) may be passed in when several groups look at the same line."""
         if not self.rules:
@@ -133,10 +134,42 @@ class _RuleGroup:
         if len(hits) > 1:
             hits.sort(key=lambda h: h[0])
         for _, rule in hits:
+            if rule.lang not in ("*", page_lang) and page_lang and _in_other_language(line, rule.lang, page_lang):
+                continue  # a loose pattern of one language ("Photos : ...") on another's line
             span = rule.find(line)  # the exact test: word limits, prefix/suffix spans
             if span is not None:
                 return rule, span
         return None
+
+
+def _page_language(text: str, langs: frozenset[str]) -> str:
+    """The page's language among `langs` (those the rules are written for), by stopwords: "" unless
+    one clearly leads (PAGE_LANG_MIN stopwords, PAGE_LANG_LEAD times the next language's)."""
+    if not langs:
+        return ""
+    from ..linemodel import stopwords
+
+    sw = stopwords()
+    freq = Counter(w.lower() for w in _WORD.findall(text[:PAGE_LANG_CHARS]))
+    counts = sorted(((sum(n for w, n in freq.items() if w in sw[code]), code) for code in langs if code in sw),
+                    reverse=True)
+    if not counts or counts[0][0] < PAGE_LANG_MIN or (len(counts) > 1 and counts[0][0] < PAGE_LANG_LEAD * counts[1][0]):
+        return ""
+    return counts[0][1]
+
+
+def _in_other_language(line: str, lang: str, page_lang: str) -> bool:
+    """Whether `line` holds no stopword of `lang` but one of the page's language: "Photos: Halloween
+    in the harbour" on an English page is no French credit line. A line without stopwords ("Sport")
+    belongs to no language; any rule may take it. Looked at only when a rule tagged with another
+    language than the page's matched."""
+    from ..linemodel import stopwords
+
+    sw = stopwords()
+    if lang not in sw or page_lang not in sw:
+        return False
+    words = {w.lower() for w in _WORD.findall(line)}
+    return not words & sw[lang] and bool(words & sw[page_lang])
 
 
 # ------------------------------------------------------------------ regex shape analysis
@@ -371,19 +404,21 @@ class Stage:
         # de.comments rule before it is a generic counter); otherwise the rule files' order.
         rules = sorted(ruleset.rules, key=lambda r: r.lang == "*")
         self._categories = {r.id: r.category for r in rules}
+        self._langs = frozenset(r.lang for r in rules if r.lang != "*")  # the languages the rules are for
         self._lines = _RuleGroup([r for r in rules if r.match in ("line", "block")])
         self._prefix = _RuleGroup([r for r in rules if r.match == "prefix"], prefix_rules=True)
         self._suffix = _RuleGroup([r for r in rules if r.match == "suffix"])
         # line text -> what the rules do to it: a pure function of the text, kept across calls
         # (a corpus repeats its menus and footers, and split-off stories are cleaned again)
-        self._memo = Memo(RULE_MEMO_LINES)
+        self._memos: dict[str, Memo] = {}  # the page's language -> its memo
         self._repeat_keys = Memo(RULE_MEMO_LINES)  # line text -> its repeat key
 
     # ------------------------------------------------------------------ driver
     def __call__(self, doc: Document) -> Document:
         items = _compact([(n, line) for n, line in enumerate(doc.text.split("\n"), 1)])
         dom = _dom_hints(items, doc.metadata.get("html_lines"))
-        memo = self._memo
+        page_lang = _page_language(doc.text, self._langs)
+        memo = self._memos.setdefault(page_lang, Memo(RULE_MEMO_LINES))
         evidence: dict = {}  # the line model's per-line evidence, for this call only
         edits: list[Edit] = []
         for k in range(self.options.max_passes):
@@ -393,7 +428,8 @@ class Stage:
             # nothing.
             # Only the first pass needs the rules: the lines it keeps are what the rules leave
             # (each trimmed until no rule matches), and later passes only remove lines.
-            items, new = self._pass(items, dom if k == 0 else None, memo, evidence, rules=k == 0)
+            items, new = self._pass(items, dom if k == 0 else None, memo, evidence, rules=k == 0,
+                                    page_lang=page_lang)
             if not new and (k > 0 or dom is None):
                 break
             edits += new
@@ -411,7 +447,8 @@ class Stage:
 
     def _pass(self, items: list[tuple[int, str]], dom: dict[int, dict] | None = None,
               memo: dict[str, tuple] | None = None,
-              evidence: dict | None = None, rules: bool = True) -> tuple[list[tuple[int, str]], list[Edit]]:
+              evidence: dict | None = None, rules: bool = True,
+              page_lang: str = "") -> tuple[list[tuple[int, str]], list[Edit]]:
         """One run of the four steps. Returns the kept (line number, text) items and the edits.
         rules=False skips step 1 (for lines that are already what the rules leave)."""
         edits: list[Edit] = []
@@ -423,7 +460,7 @@ class Stage:
                 if not text.strip():
                     continue
                 if memo is None or text not in memo:
-                    result = self._apply_rules(text)
+                    result = self._apply_rules(text, page_lang)
                     if memo is not None:
                         memo[text] = result
                 else:
@@ -451,7 +488,7 @@ class Stage:
         return kept, edits
 
     # ------------------------------------------------------------------ step 1: rules
-    def _apply_rules(self, text: str) -> tuple[str | None, tuple, str | None]:
+    def _apply_rules(self, text: str, page_lang: str = "") -> tuple[str | None, tuple, str | None]:
         """Apply the rules to one line until none matches. Returns (the kept text, or None if the
         line goes; the steps (rule id, action, before, after) in order; the block rule id if a block
         heading removed it)."""
@@ -459,12 +496,12 @@ class Stage:
         while True:
             words = len(text.split())
             keys = _line_keys(text)
-            hit = self._lines.find(text, words, keys)
+            hit = self._lines.find(text, words, keys, page_lang)
             if hit:
                 rule = hit[0]
                 steps.append((rule.id, "remove", text, ""))
                 return None, tuple(steps), rule.id if rule.match == "block" else None
-            hit = self._prefix.find(text, words, keys) or self._suffix.find(text, words, keys)
+            hit = self._prefix.find(text, words, keys, page_lang) or self._suffix.find(text, words, keys, page_lang)
             if not hit:
                 return text, tuple(steps), None
             rule, (start, end) = hit
@@ -575,6 +612,9 @@ class Stage:
                 removed[i] = Edit(self.name, "model.line", "remove", before=text, line=n, score=float(p))
 
 
+# A page's language for the rules: from its first PAGE_LANG_CHARS characters, PAGE_LANG_MIN stopwords
+# at least, PAGE_LANG_LEAD times those of the next language.
+PAGE_LANG_CHARS, PAGE_LANG_MIN, PAGE_LANG_LEAD = 20_000, 20, 3
 RULE_MEMO_LINES = 20_000  # lines whose rule results a stage remembers (a few MB)
 _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
 
