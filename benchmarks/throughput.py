@@ -103,11 +103,11 @@ def run_pipeline(pipeline: Pipeline, docs: list[tuple[str, bytes]]) -> None:
 
 
 def fresh_pipelines(docs: list[tuple[str, bytes]], runs: int):
-    """One pipeline per timed run, built before the clock starts, after a warm-up run (lazy
-    imports, language profiles, the model). Fresh for each run: what the stages remember across
-    documents (cleaner.memo) must not carry over from one run over these files to the next."""
+    """One pipeline per timed run, built and warmed (Pipeline.warm: language profiles, the model)
+    before the clock starts, after a warm-up run (lazy imports). Fresh for each run: what the
+    stages remember across documents (cleaner.memo) must not carry over from one run to the next."""
     run_pipeline(Pipeline.from_config(Config()), docs[:5])
-    return iter([Pipeline.from_config(Config()) for _ in range(runs)])
+    return iter([Pipeline.from_config(Config()).warm() for _ in range(runs)])
 
 
 def bench_text(paths: list[Path], runs: int) -> dict:

@@ -676,6 +676,12 @@ def _models() -> dict[str, LineModel]:
     return {kind: LineModel(m) for kind, m in d["models"].items()}
 
 
+def warm() -> None:
+    """Load the weights and the stopword lists now rather than on first use."""
+    stopwords()
+    _models()
+
+
 def predict(lines: list[str], hints: list[dict] | None = None, cache: dict | None = None) -> list[float]:
     """Probability that each line is main content. With `hints` (one DOM-hint dict per line, from
     the html stage) the score is the mean of the HTML model and the text model: the HTML model alone

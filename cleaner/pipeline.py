@@ -59,6 +59,14 @@ class Pipeline:
         stages = [STAGES[name].load().Stage(config.options[name], ruleset) for name in config.enabled]
         return cls(stages, config, ruleset, keep_input=keep_input)
 
+    def warm(self) -> "Pipeline":
+        """Load now what the stages load on first use (the line model, language profiles): before a
+        pool forks, so that its workers share one copy instead of each loading its own."""
+        for stage in self.stages:
+            if callable(getattr(stage, "warm", None)):
+                stage.warm()
+        return self
+
     def __call__(self, doc: Document) -> Document:
         for stage in self.stages:
             if doc.skipped:

@@ -124,3 +124,16 @@ def test_ray_worker_with_other_rules_refuses_to_work() -> None:
     assert "install the same cleaner" in other.ready()
     worker = _ShardWorker(Config(), RunOptions(write=False), Config().fingerprint())
     assert worker.ready() == ""
+
+
+def test_warm_loads_what_stages_load_on_first_use():
+    from cleaner import linemodel
+    from cleaner.config import Config
+    from cleaner.pipeline import Pipeline
+
+    linemodel._models.cache_clear()
+    pipeline = Pipeline.from_config(Config())
+    assert pipeline.warm() is pipeline
+    assert linemodel._models.cache_info().currsize == 1
+    language = next(s for s in pipeline.stages if s.name == "language")
+    assert language._factory is not None

@@ -242,3 +242,13 @@ def test_a_line_separator_made_by_ftfy_is_a_line_end():
     once = run("Before\u00e2\u20ac\u00a8after and more text\n").text
     assert once == "Before\nafter and more text\n"
     assert run(once).text == once
+
+
+def test_ftfy_sees_a_line_as_normalize_will_leave_it():
+    # ftfy leaves "\xa0éØ·" alone but repairs "éØ·": the no-break space normalize would drop must
+    # not decide what a first run repairs and a second run would
+    once = run("\u00a0\u00e9\u00d8\u00b7\n").text
+    assert once == "\u9a37\n" and run(once).text == once
+    import cleaner
+    first = cleaner.clean(b"\xa0\xe9\xd8\xb7", doc_id="f.txt").text
+    assert cleaner.clean(first.encode("utf-8"), doc_id="g.txt").text == first

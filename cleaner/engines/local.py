@@ -63,10 +63,11 @@ def shards(items: Sequence, jobs: int, most: int = 64) -> list[Sequence]:
 
 def _pool(jobs: int, config: Config, opts: RunOptions | None):
     """A pool whose workers share one pipeline, built here in the parent: a bad rule file or option
-    raises once, in the parent (exit 2), and forked workers inherit the built stages for free."""
+    raises once, in the parent (exit 2), and forked workers inherit the built stages, the line model
+    and the language profiles (Pipeline.warm) for free."""
     import multiprocessing as mp
 
-    pipeline = Pipeline.from_config(config, keep_input=bool(opts and opts.diff))
+    pipeline = Pipeline.from_config(config, keep_input=bool(opts and opts.diff)).warm()
     return mp.get_context("fork").Pool(jobs, initializer=_init, initargs=(pipeline, opts))
 
 

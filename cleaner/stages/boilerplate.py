@@ -110,7 +110,7 @@ class _RuleGroup:
         self._by_head = {h: tuple(sorted(v, key=lambda e: -e[0])) for h, v in by_head.items()}
         self._rest = tuple(sorted(rest, key=lambda e: -e[0]))
 
-    def find(self, line: str, words: int, keys: tuple[str, ...] | None = None, page_lang: str = ""):
+    def find(self, line: str, words: int, keys: tuple[str, ...] | None = None, gate=None):
         """(rule, (start, end)) of the first rule, in file order, that matches `line`; or None.
         `keys` (from _line_keys) may be passed in when several groups look at the same line."""
         if not self.rules:
@@ -134,12 +134,28 @@ class _RuleGroup:
         if len(hits) > 1:
             hits.sort(key=lambda h: h[0])
         for _, rule in hits:
-            if rule.lang not in ("*", page_lang) and page_lang and _in_other_language(line, rule.lang, page_lang):
+            if gate is not None and rule.lang != "*" and gate.skips(rule, line):
                 continue  # a loose pattern of one language ("Photos : ...") on another's line
             span = rule.find(line)  # the exact test: word limits, prefix/suffix spans
             if span is not None:
                 return rule, span
         return None
+
+
+class _LanguageGate:
+    """Whether a rule tagged with a language skips a line of this page (see _in_other_language).
+    The page's language is worked out only when a tagged rule first matches a line."""
+
+    def __init__(self, text: str, langs: frozenset[str]):
+        self.text, self.langs = text, langs
+        self.lang: str | None = None
+        self.asked = 0  # times a rule was put to the gate (results that depend on it are not memoised)
+
+    def skips(self, rule, line: str) -> bool:
+        self.asked += 1
+        if self.lang is None:
+            self.lang = _page_language(self.text, self.langs)
+        return bool(self.lang) and rule.lang != self.lang and _in_other_language(line, rule.lang, self.lang)
 
 
 def _page_language(text: str, langs: frozenset[str]) -> str:
@@ -150,7 +166,7 @@ def _page_language(text: str, langs: frozenset[str]) -> str:
     from ..linemodel import stopwords
 
     sw = stopwords()
-    freq = Counter(w.lower() for w in _WORD.findall(text[:PAGE_LANG_CHARS]))
+    freq = Counter(w.lower() for w in _WORD.findall(text))
     counts = sorted(((sum(n for w, n in freq.items() if w in sw[code]), code) for code in langs if code in sw),
                     reverse=True)
     if not counts or counts[0][0] < PAGE_LANG_MIN or (len(counts) > 1 and counts[0][0] < PAGE_LANG_LEAD * counts[1][0]):
@@ -410,15 +426,23 @@ class Stage:
         self._suffix = _RuleGroup([r for r in rules if r.match == "suffix"])
         # line text -> what the rules do to it: a pure function of the text, kept across calls
         # (a corpus repeats its menus and footers, and split-off stories are cleaned again)
-        self._memos: dict[str, Memo] = {}  # the page's language -> its memo
+        self._memo = Memo(RULE_MEMO_LINES)
         self._repeat_keys = Memo(RULE_MEMO_LINES)  # line text -> its repeat key
+
+    def warm(self) -> None:
+        from .. import linemodel
+
+        if self.options.model:
+            linemodel.warm()
+        else:
+            linemodel.stopwords()
 
     # ------------------------------------------------------------------ driver
     def __call__(self, doc: Document) -> Document:
         items = _compact([(n, line) for n, line in enumerate(doc.text.split("\n"), 1)])
         dom = _dom_hints(items, doc.metadata.get("html_lines"))
-        page_lang = _page_language(doc.text, self._langs)
-        memo = self._memos.setdefault(page_lang, Memo(RULE_MEMO_LINES))
+        memo = self._memo
+        gate = _LanguageGate(doc.text, self._langs)
         evidence: dict = {}  # the line model's per-line evidence, for this call only
         edits: list[Edit] = []
         for k in range(self.options.max_passes):
@@ -429,7 +453,7 @@ class Stage:
             # Only the first pass needs the rules: the lines it keeps are what the rules leave
             # (each trimmed until no rule matches), and later passes only remove lines.
             items, new = self._pass(items, dom if k == 0 else None, memo, evidence, rules=k == 0,
-                                    page_lang=page_lang)
+                                    gate=gate)
             if not new and (k > 0 or dom is None):
                 break
             edits += new
@@ -448,7 +472,7 @@ class Stage:
     def _pass(self, items: list[tuple[int, str]], dom: dict[int, dict] | None = None,
               memo: dict[str, tuple] | None = None,
               evidence: dict | None = None, rules: bool = True,
-              page_lang: str = "") -> tuple[list[tuple[int, str]], list[Edit]]:
+              gate: "_LanguageGate | None" = None) -> tuple[list[tuple[int, str]], list[Edit]]:
         """One run of the four steps. Returns the kept (line number, text) items and the edits.
         rules=False skips step 1 (for lines that are already what the rules leave)."""
         edits: list[Edit] = []
@@ -460,9 +484,10 @@ class Stage:
                 if not text.strip():
                     continue
                 if memo is None or text not in memo:
-                    result = self._apply_rules(text, page_lang)
-                    if memo is not None:
-                        memo[text] = result
+                    asked = gate.asked if gate is not None else 0
+                    result = self._apply_rules(text, gate)
+                    if memo is not None and (gate is None or gate.asked == asked):
+                        memo[text] = result  # (not when the page's language had a say)
                 else:
                     result = memo[text]
                 kept, steps, block = result
@@ -488,7 +513,7 @@ class Stage:
         return kept, edits
 
     # ------------------------------------------------------------------ step 1: rules
-    def _apply_rules(self, text: str, page_lang: str = "") -> tuple[str | None, tuple, str | None]:
+    def _apply_rules(self, text: str, gate: "_LanguageGate | None" = None) -> tuple[str | None, tuple, str | None]:
         """Apply the rules to one line until none matches. Returns (the kept text, or None if the
         line goes; the steps (rule id, action, before, after) in order; the block rule id if a block
         heading removed it)."""
@@ -496,12 +521,12 @@ class Stage:
         while True:
             words = len(text.split())
             keys = _line_keys(text)
-            hit = self._lines.find(text, words, keys, page_lang)
+            hit = self._lines.find(text, words, keys, gate)
             if hit:
                 rule = hit[0]
                 steps.append((rule.id, "remove", text, ""))
                 return None, tuple(steps), rule.id if rule.match == "block" else None
-            hit = self._prefix.find(text, words, keys, page_lang) or self._suffix.find(text, words, keys, page_lang)
+            hit = self._prefix.find(text, words, keys, gate) or self._suffix.find(text, words, keys, gate)
             if not hit:
                 return text, tuple(steps), None
             rule, (start, end) = hit
@@ -612,9 +637,9 @@ class Stage:
                 removed[i] = Edit(self.name, "model.line", "remove", before=text, line=n, score=float(p))
 
 
-# A page's language for the rules: from its first PAGE_LANG_CHARS characters, PAGE_LANG_MIN stopwords
-# at least, PAGE_LANG_LEAD times those of the next language.
-PAGE_LANG_CHARS, PAGE_LANG_MIN, PAGE_LANG_LEAD = 20_000, 20, 3
+# A page's language for the rules: PAGE_LANG_MIN stopwords at least, PAGE_LANG_LEAD times those of the
+# next language.
+PAGE_LANG_MIN, PAGE_LANG_LEAD = 20, 3
 RULE_MEMO_LINES = 20_000  # lines whose rule results a stage remembers (a few MB)
 _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
 

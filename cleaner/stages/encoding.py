@@ -284,6 +284,8 @@ class Stage:
             text = self._ftfy(text, cur, edits)
             if CONTROL_CHARS.search(text.replace("\r\n", "\n")):
                 self._controls(cur, edits)
+            if not text.isascii():
+                self._spaces(cur, edits)
         if self.options.garbage_lines or self.options.stray_glyphs:
             self._garbage(text, cur, edits)
         if edits:
@@ -343,6 +345,18 @@ class Stage:
             if new != line:
                 edits.append(Edit(self.name, "encoding.control_chars", "replace", line, new, i + 1))
                 cur[i] = new
+
+    def _spaces(self, cur: list, edits: list[Edit]) -> None:
+        """Tidy here the spaces normalize will tidy (no-break and wide spaces as one space, none at
+        a line's ends) on a line where that changes what ftfy does: ftfy must see the line as it
+        will be (it leaves "\xa0éØ·" alone but repairs "éØ·"). `_settle` then runs ftfy on it."""
+        for i, line in enumerate(cur):
+            if line is None or "\n" in line or line.isascii() or not _ODD_SPACE.search(line):
+                continue
+            tidy = _WIDE_SPACES.sub(" ", line).strip()
+            if tidy != line and self.fixer.fix_segment(tidy)[0] != tidy:
+                edits.append(Edit(self.name, "encoding.whitespace", "replace", line, tidy, i + 1))
+                cur[i] = tidy
 
     def _garbage(self, text: str, cur: list, edits: list[Edit]) -> None:
         """Garbage lines and stray glyphs, looking only at lines holding a junk glyph or a word that
@@ -435,6 +449,9 @@ class Stage:
 _ASCII_TRIP = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+# normalize's spaces (its _SPACES): no-break and wide spaces, and any space at a line's ends
+_WIDE_SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_ODD_SPACE = re.compile("^\\s|\\s$|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|  ")
 _NEW_LINE_END = re.compile("[\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]|\r(?!$)")  # (a CR at a line's end is a CRLF's)
 
 

@@ -49,7 +49,7 @@ class Stage:
         self.options = options
         self._factory = None
 
-    def _detector(self, text: str):
+    def warm(self) -> None:
         if self._factory is None:
             from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
@@ -57,6 +57,9 @@ class Stage:
             factory.load_profile(PROFILES_DIRECTORY)
             factory.set_seed(0)
             self._factory = factory
+
+    def _detector(self, text: str):
+        self.warm()
         det = self._factory.create()
         det.n_trial = self.options.trials
         det.append(text)
