@@ -496,3 +496,24 @@ def test_the_page_title_names_the_article_and_what_comes_before_it_is_a_preamble
     doc = stage(Document(id="t.html", text=text, metadata={"title": title}))
     assert bool(doc.stories) == splits
     assert (first_line(doc.stories[0].text) == head) if splits else doc.text == text
+
+
+def test_html_listing_cards_are_no_stories():
+    """Four <article> cards, each a heading and two paragraphs, no date line or byline: a listing's
+    items (courses, products), not bundled stories. Two <article> stories still split (above)."""
+    topics = [("Evening Pottery for Beginners", "clay", "kiln"), ("Boat Maintenance Weekend", "hull", "engine"),
+              ("Urban Beekeeping Course", "hive", "honey"), ("Introduction to Bookbinding", "paper", "thread")]
+    cards = []
+    for title, a, b in topics:
+        para = (f"This course covers the basics of {a} and {b} over six weeks, with small groups, patient "
+                f"teachers and plenty of time to practise between the sessions. You will need no experience "
+                f"at all, only curiosity and old clothes, and every tool is provided by the centre.")
+        more = (f"By the last week most students have finished a project of their own with {a} and {b}, "
+                f"and many come back for the advanced course in the spring, which meets on Saturday mornings "
+                f"and ends with a small exhibition in the library hall for families and friends.")
+        cards.append(f"<article><h2>{title}</h2><p>{para}</p><p>{more}</p></article>")
+    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Courses this term</title></head><body>"
+            "<h1>Courses this term</h1>" + "<div>Places are limited, so book early.</div>".join(cards)
+            + "</body></html>")
+    doc = cleaner.clean(page.encode("utf-8"), doc_id="courses.html")
+    assert doc.stories == [] and all(t in doc.text for t, _, _ in topics)

@@ -121,6 +121,7 @@ RESTORED_BODY_WORDS = 100  # a story restored from removed lines opens with this
 W_REMOVED_META = 1.5  # a removed date line or byline where no headline is left
 W_ARTICLE, W_H1 = 3.0, 1.0
 W_REPEATED_PATTERN = -1.5
+W_TEMPLATE = -3.0  # a round-up's items or a listing's cards (see Detector._discount_patterns)
 # Two stories from one site are often on related subjects: shared vocabulary only weakly argues
 # against a boundary that has a headline and a date line.
 TOPIC_FLOOR = -1.0
@@ -153,6 +154,7 @@ _NUMBERED = re.compile(r"^(\d{1,3})[.)]\s")
 _URL = re.compile(r"https?://|www\.|\w\.(?:com|org|net)\b", re.I)
 _WORD = re.compile(r"\w+")
 _TOPIC_WORD = re.compile(r"[^\W\d_]{5,}")
+_LABEL = re.compile(r"^([^\W\d_][\w'’ -]{0,20}):\s")  # "Author: ", "Release date: "
 _DASH_START = re.compile(r"^(?:—|–|--)\s*\w")
 
 
@@ -755,18 +757,50 @@ class Detector:
 
     def _discount_patterns(self, candidates: list[Boundary], info: list[LineInfo]) -> None:
         """A headline+meta shape that repeats without real topic change is the article's own
-        structure (live blog entries, dated updates, FAQ): discount it."""
+        structure (live blog entries, dated updates, FAQ): discount it. The same labelled header
+        lines ("Author: ...", "Released: ...", "Genre: ...") three times or more are the items of a
+        round-up, whatever their subjects, and so are three or more <article> blocks without a date
+        line or byline (a listing's cards): discount them more."""
         shaped = [b for b in candidates if any(k.startswith("meta_") for k in b.evidence)]
         clusters = 0
         for k, b in enumerate(shaped):  # headline+date shapes with prose between them
             if k == 0 or any(x.prose for x in info[shaped[k - 1].index:b.index]):
                 clusters += 1
-        if clusters < 3:
-            return
-        for b in shaped:
-            if b.evidence.get("topic", 0.0) < 0.6 * W_TOPIC and "html_article" not in b.evidence:
-                b.evidence["repeated_pattern"] = W_REPEATED_PATTERN
+        # three or more <article> blocks, none with a date line or byline: a listing's cards
+        cards = [b for b in candidates if "html_article" in b.evidence]
+        if len(cards) >= 3 and not any(k.startswith("meta_") for b in cards for k in b.evidence):
+            for b in cards:  # (the <article> evidence counts for nothing, and then some)
+                b.evidence["template"] = -W_ARTICLE - 1.0
                 b.score = sum(b.evidence.values())
+        runs = _label_runs(info)
+        seen = Counter(runs.values())
+        for b in shaped:
+            if "html_article" in b.evidence:
+                continue
+            key = next((runs[k] for k in range(b.index, min(len(info), b.index + 4)) if k in runs), ())
+            if len(key) >= 2 and seen[key] >= 3:
+                b.evidence["template"] = W_TEMPLATE
+            elif clusters >= 3 and b.evidence.get("topic", 0.0) < 0.6 * W_TOPIC:
+                b.evidence["repeated_pattern"] = W_REPEATED_PATTERN
+            else:
+                continue
+            b.score = sum(b.evidence.values())
+
+
+def _label_runs(info: list[LineInfo]) -> dict[int, tuple[str, ...]]:
+    """Runs of consecutive "Label: value" lines: {index of the run's first line: its labels}."""
+    runs: dict[int, tuple[str, ...]] = {}
+    k = 0
+    while k < len(info):
+        j = k
+        while j < len(info) and _LABEL.match(info[j].text):
+            j += 1
+        if j > k:
+            runs[k] = tuple(_LABEL.match(x.text).group(1).casefold() for x in info[k:j])
+            k = j
+        else:
+            k += 1
+    return runs
 
 
 def _header_starts(candidates: list[Boundary], info: list[LineInfo], threshold: float) -> list[Boundary]:
