@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import signal
+from contextlib import closing
 from typing import Callable, Iterable, Iterator, Sequence
 
 from ..config import Config
@@ -80,11 +81,17 @@ def run_jobs(config: Config, jobs_list: Sequence[Job], opts: RunOptions, workers
         for job in jobs_list:
             on_result(process_job(pipeline, job, opts))
         return
-    pool = _pool(workers, config, opts)
-    try:
-        for batch in pool.imap(_run_shard, shards(jobs_list, workers)):
+    with closing(_pooled(_pool(workers, config, opts), _run_shard, shards(jobs_list, workers))) as results:
+        for batch in results:
             for r in batch:
                 on_result(r)
+
+
+def _pooled(pool, fn: Callable, tasks: Iterable) -> Iterator:
+    """pool.imap(fn, tasks), in order; then the pool is closed, or terminated on an error, Ctrl-C or
+    an early stop of the caller (who closes this generator: contextlib.closing), and joined."""
+    try:
+        yield from pool.imap(fn, tasks)
         pool.close()
     except BaseException:
         pool.terminate()
@@ -107,13 +114,6 @@ def map_documents(config: Config | None, docs: Iterable[Document], workers: int,
         if buf:
             yield buf
 
-    pool = _pool(workers, config, None)
-    try:
-        for out in pool.imap(_clean_docs, batches()):
+    with closing(_pooled(_pool(workers, config, None), _clean_docs, batches())) as results:
+        for out in results:
             yield from out
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
