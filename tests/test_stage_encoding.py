@@ -252,3 +252,18 @@ def test_ftfy_sees_a_line_as_normalize_will_leave_it():
     import cleaner
     first = cleaner.clean(b"\xa0\xe9\xd8\xb7", doc_id="f.txt").text
     assert cleaner.clean(first.encode("utf-8"), doc_id="g.txt").text == first
+
+
+def test_a_tab_counts_like_the_space_normalize_makes_of_it_in_the_garbage_test():
+    import cleaner
+
+    first = cleaner.clean("â€™Ã©\tï¿½ï¿½ï¿½".encode("utf-8"), doc_id="f.txt").text
+    assert cleaner.clean(first.encode("utf-8"), doc_id="g.txt").text == first
+
+
+def test_ftfy_sees_the_spaces_a_replaced_stray_glyph_leaves_as_normalize_will():
+    import cleaner
+
+    # the stray U+FFFD becomes a space; "  Â " (two spaces) is left by ftfy, "Â " (one) is not
+    first = cleaner.clean("â€™Read more  Âï¿½Read more".encode("utf-8"), doc_id="f.txt").text
+    assert cleaner.clean(first.encode("utf-8"), doc_id="g.txt").text == first

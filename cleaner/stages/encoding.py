@@ -351,12 +351,19 @@ class Stage:
         a line's ends) on a line where that changes what ftfy does: ftfy must see the line as it
         will be (it leaves "\xa0éØ·" alone but repairs "éØ·"). `_settle` then runs ftfy on it."""
         for i, line in enumerate(cur):
-            if line is None or "\n" in line or line.isascii() or not _ODD_SPACE.search(line):
-                continue
-            tidy = _WIDE_SPACES.sub(" ", line).strip()
-            if tidy != line and self.fixer.fix_segment(tidy)[0] != tidy:
-                edits.append(Edit(self.name, "encoding.whitespace", "replace", line, tidy, i + 1))
-                cur[i] = tidy
+            if line is not None and "\n" not in line:
+                cur[i] = self._tidy_for_ftfy(line, i, edits)
+
+    def _tidy_for_ftfy(self, line: str, i: int, edits: list[Edit]) -> str:
+        """`line` with its spaces as normalize will leave them, if ftfy would then change it (an edit
+        records that); else `line` itself."""
+        if line.isascii() or not _ODD_SPACE.search(line):
+            return line
+        tidy = _WIDE_SPACES.sub(" ", line).strip()
+        if tidy == line or self.fixer.fix_segment(tidy)[0] == tidy:
+            return line
+        edits.append(Edit(self.name, "encoding.whitespace", "replace", line, tidy, i + 1))
+        return tidy
 
     def _garbage(self, text: str, cur: list, edits: list[Edit]) -> None:
         """Garbage lines and stray glyphs, looking only at lines holding a junk glyph or a word that
@@ -399,6 +406,7 @@ class Stage:
                         edits.append(Edit(self.name, "encoding.truncated_mojibake", "replace", line, new, i + 1))
                         line = new
                 if self.fixer is not None:
+                    line = self._tidy_for_ftfy(line, i, edits)
                     seg = line + newline
                     fixed, steps = self.fixer.fix_segment(seg, no_unescape)
                     if fixed != seg:
@@ -429,7 +437,7 @@ class Stage:
         s = line.strip()
         if not s:
             return False
-        size = len(s) - s.count(" ")
+        size = len(s) - sum(c.isspace() for c in s)  # (a tab or a no-break space, that normalize makes a space, counts as one)
         if size > self.options.garbage_max_chars:
             return False
         junk = len(_JUNK.findall(s))
