@@ -639,6 +639,16 @@ def test_a_page_left_empty_keeps_the_line_its_title_names():
     items, left = _keep_headline([], edits, "summertime", "")  # the page's headline, any case
     assert items == [(1, "Summertime")]
     assert _keep_headline([], edits, None, "Winter « The Streethearts") == ([], edits)  # nothing named
+    # a line a rule removed stays removed: a second run's rules would remove it again
+    assert _keep_headline([], edits, None, "Posted July 26th, 2011 | The Streethearts") == ([], edits)
+
+
+def test_a_page_of_one_cookie_notice_stays_empty_when_cleaned_twice():
+    import cleaner
+
+    page = b"<html><head><title>Example</title></head><body><h1>We use cookies to improve your experience.</h1></body></html>"
+    first = cleaner.clean(page, doc_id="p.html").text
+    assert cleaner.clean(first.encode("utf-8"), doc_id="p.txt").text == first
 
 
 @pytest.mark.parametrize("headline", ["When the problem is you…", "How to keep your garden tidy!", "Wait for the big reveal..."])
@@ -663,3 +673,17 @@ def test_a_rule_of_another_language_leaves_a_line_in_the_page_s_language():
           "horaires de la bibliothèque et sur le prix de la réparation du toit de la halle.")
     doc = run(join_lines(["Photos : Jean Dupont", "", fr, "", fr.replace("mardi", "jeudi")]))
     assert [e.before for e in doc.edits] == ["Photos : Jean Dupont"]  # on a French page, a credit
+
+
+@pytest.mark.parametrize("text", [
+    "We use cookies to improve your experience on our site.\n\nPhoto: council would Der.\n",
+    "We use cookies to improve your experience on our site.\n\nWe use cookies to improve your experience on our "
+    "site.\n\nthe the the the.\n\nPhoto: the the the the the the council council.\n",
+])
+def test_the_language_gate_keeps_only_what_a_second_run_keeps(text):
+    # the page reads as English, the cleaned text may not: a line the gate kept for the page's
+    # language must not be lost when the cleaned text is cleaned again
+    import cleaner
+
+    first = cleaner.clean(text.encode("utf-8"), doc_id="g.txt").text
+    assert cleaner.clean(first.encode("utf-8"), doc_id="h.txt").text == first

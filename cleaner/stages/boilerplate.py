@@ -150,12 +150,15 @@ class _LanguageGate:
         self.text, self.langs = text, langs
         self.lang: str | None = None
         self.asked = 0  # times a rule was put to the gate (results that depend on it are not memoised)
+        self.skipped = 0  # times it kept a rule from a line
 
     def skips(self, rule, line: str) -> bool:
         self.asked += 1
         if self.lang is None:
             self.lang = _page_language(self.text, self.langs)
-        return bool(self.lang) and rule.lang != self.lang and _in_other_language(line, rule.lang, self.lang)
+        skip = bool(self.lang) and rule.lang != self.lang and _in_other_language(line, rule.lang, self.lang)
+        self.skipped += skip
+        return skip
 
 
 def _page_language(text: str, langs: frozenset[str]) -> str:
@@ -439,25 +442,14 @@ class Stage:
 
     # ------------------------------------------------------------------ driver
     def __call__(self, doc: Document) -> Document:
-        items = _compact([(n, line) for n, line in enumerate(doc.text.split("\n"), 1)])
-        dom = _dom_hints(items, doc.metadata.get("html_lines"))
-        memo = self._memo
+        start = _compact([(n, line) for n, line in enumerate(doc.text.split("\n"), 1)])
+        dom = _dom_hints(start, doc.metadata.get("html_lines"))
         gate = _LanguageGate(doc.text, self._langs)
-        evidence: dict = {}  # the line model's per-line evidence, for this call only
-        edits: list[Edit] = []
-        for k in range(self.options.max_passes):
-            # Later passes judge the text as text: the DOM evidence says what the page's blocks
-            # were, and a second run over this stage's output (plain text) would not have it. So
-            # a first pass with DOM evidence is always followed by one without, even if it changed
-            # nothing.
-            # Only the first pass needs the rules: the lines it keeps are what the rules leave
-            # (each trimmed until no rule matches), and later passes only remove lines.
-            items, new = self._pass(items, dom if k == 0 else None, memo, evidence, rules=k == 0,
-                                    gate=gate)
-            if not new and (k > 0 or dom is None):
-                break
-            edits += new
-            items = _compact(items)
+        items, edits = self._passes(start, dom, gate)
+        if gate.skipped and _page_language(join_lines(text for _, text in items), self._langs) != gate.lang:
+            # The gate kept a line for the page's language, but the cleaned text reads as another
+            # (or none): cleaned again, it would lose that line. Without the gate, as before it.
+            items, edits = self._passes(start, dom, None)
         if edits and not any(text.strip() for _, text in items):
             items, edits = _keep_headline(items, edits, doc.metadata.get("headline"), doc.metadata.get("title"))
         if edits:
@@ -468,6 +460,25 @@ class Stage:
             # already in join_lines' shape, so its lines are the output's, one for one.
             doc.metadata["boilerplate_line_map"] = [n for n, _ in items]
         return doc
+
+    def _passes(self, items: list[tuple[int, str]], dom: dict[int, dict] | None,
+                gate: "_LanguageGate | None") -> tuple[list[tuple[int, str]], list[Edit]]:
+        memo = self._memo
+        evidence: dict = {}  # the line model's per-line evidence, for this call only
+        edits: list[Edit] = []
+        for k in range(self.options.max_passes):
+            # Later passes judge the text as text: the DOM evidence says what the page's blocks
+            # were, and a second run over this stage's output (plain text) would not have it. So
+            # a first pass with DOM evidence is always followed by one without, even if it changed
+            # nothing.
+            # Only the first pass needs the rules: the lines it keeps are what the rules leave
+            # (each trimmed until no rule matches), and later passes only remove lines.
+            items, new = self._pass(items, dom if k == 0 else None, memo, evidence, rules=k == 0, gate=gate)
+            if not new and (k > 0 or dom is None):
+                break
+            edits += new
+            items = _compact(items)
+        return items, edits
 
     def _pass(self, items: list[tuple[int, str]], dom: dict[int, dict] | None = None,
               memo: dict[str, tuple] | None = None,
@@ -638,7 +649,8 @@ class Stage:
 
 
 # A page's language for the rules: PAGE_LANG_MIN stopwords at least, PAGE_LANG_LEAD times those of the
-# next language.
+# next language (when the gate kept a line, the cleaned text must read as the same language: see
+# Stage.__call__).
 PAGE_LANG_MIN, PAGE_LANG_LEAD = 20, 3
 RULE_MEMO_LINES = 20_000  # lines whose rule results a stage remembers (a few MB)
 _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
@@ -647,12 +659,14 @@ _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of
 def _keep_headline(items, edits: list[Edit], headline, title) -> tuple[list[tuple[int, str]], list[Edit]]:
     """Nothing left, but the page has a headline (an HTML page of photos, a video, a stub): its
     headline line, or the line its <title> names (the title without the site's name), stays,
-    rather than an empty output."""
+    rather than an empty output -- if the line model removed it (what a rule removes, it removes
+    from the cleaned text too; the line model leaves a one-line text alone)."""
     names = [str(headline or "").strip().casefold(),
              *(part.strip().casefold() for part in _TITLE_PARTS.split(str(title or "")))]
     for name in filter(None, names):
         for k, e in enumerate(edits):
-            if e.action == "remove" and e.line is not None and "\n" not in e.before and e.before.strip().casefold() == name:
+            if (e.action == "remove" and e.rule.startswith("model.") and e.line is not None and "\n" not in e.before
+                    and e.before.strip().casefold() == name):
                 return [(e.line, e.before)], edits[:k] + edits[k + 1:]
     return items, edits
 
