@@ -270,7 +270,19 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that has died but is not reaped yet (a killed run's pool worker, orphaned, waits for
+    init to reap it): signal 0 still reaches it, but it will never finish its temporary file."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return False  # no /proc (not Linux), or gone meanwhile: as signal 0 said
+    end = stat.rfind(b")")  # the state follows the command name, which may hold spaces and parentheses
+    return stat[end + 2:end + 3] == b"Z"
 
 
 def is_inside(child: Path, parent: Path) -> bool:

@@ -1028,3 +1028,21 @@ def test_hostile_folder_runs_without_traceback(tmp_path: Path, capfd) -> None:
     assert "harbour master" in got["deep-nesting.txt"].decode()
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["summary"]["files"] >= len(got)
+
+
+def test_a_dead_writer_not_yet_reaped_leaves_a_temp_to_sweep(tmp_path: Path) -> None:
+    import subprocess
+
+    from cleaner.io import _alive, sweep_stale_temps
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    for _ in range(200):  # dead, but not waited for: a zombie
+        if not _alive(child.pid):
+            break
+        time.sleep(0.01)
+    assert not _alive(child.pid)
+    stale = tmp_path / f".a.txt.{child.pid}.x1{TMP_SUFFIX}"
+    stale.write_text("partial")
+    assert sweep_stale_temps([tmp_path]) == 1 and not stale.exists()
+    child.wait()
+    assert _alive(os.getpid())
