@@ -109,16 +109,22 @@ def guess_language(token_lists: Sequence[list[str]], sw: dict[str, frozenset[str
 def _guess_lowered(low_lists: Sequence[list[str]], sw: dict[str, frozenset[str]]) -> str:
     """guess_language over tokens already lower-cased: counts each distinct word once (times its
     frequency) instead of looking up every token."""
+    counts = stopword_counts(Counter(chain.from_iterable(low_lists)), sw)
+    if not counts:
+        return ""
+    return max(sorted(counts), key=counts.__getitem__)
+
+
+def stopword_counts(freq: Counter, sw: dict[str, frozenset[str]]) -> dict[str, int]:
+    """language -> how many of the (lower-cased) words counted in `freq` are its stopwords;
+    languages with none are left out."""
     index = _stop_index(id(sw), sw)
-    freq = Counter(chain.from_iterable(low_lists))
     counts: dict[str, int] = {}
     for w in freq.keys() & index.keys():
         n = freq[w]
         for lang in index[w]:
             counts[lang] = counts.get(lang, 0) + n
-    if not counts:
-        return ""
-    return max(sorted(counts), key=counts.__getitem__)
+    return counts
 
 
 def _tokens(lines: Sequence[str], cache: dict | None) -> tuple[list[list[str]], list[list[str]]]:

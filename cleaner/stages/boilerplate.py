@@ -166,12 +166,11 @@ def _page_language(text: str, langs: frozenset[str]) -> str:
     one clearly leads (PAGE_LANG_MIN stopwords, PAGE_LANG_LEAD times the next language's)."""
     if not langs:
         return ""
-    from ..linemodel import stopwords
+    from ..linemodel import stopword_counts, stopwords
 
     sw = stopwords()
-    freq = Counter(w.lower() for w in _WORD.findall(text))
-    counts = sorted(((sum(n for w, n in freq.items() if w in sw[code]), code) for code in langs if code in sw),
-                    reverse=True)
+    found = stopword_counts(Counter(w.lower() for w in _WORD.findall(text)), sw)
+    counts = sorted(((found.get(code, 0), code) for code in langs if code in sw), reverse=True)
     if not counts or counts[0][0] < PAGE_LANG_MIN or (len(counts) > 1 and counts[0][0] < PAGE_LANG_LEAD * counts[1][0]):
         return ""
     return counts[0][1]
@@ -463,7 +462,6 @@ class Stage:
 
     def _passes(self, items: list[tuple[int, str]], dom: dict[int, dict] | None,
                 gate: "_LanguageGate | None") -> tuple[list[tuple[int, str]], list[Edit]]:
-        memo = self._memo
         evidence: dict = {}  # the line model's per-line evidence, for this call only
         edits: list[Edit] = []
         for k in range(self.options.max_passes):
@@ -473,7 +471,7 @@ class Stage:
             # nothing.
             # Only the first pass needs the rules: the lines it keeps are what the rules leave
             # (each trimmed until no rule matches), and later passes only remove lines.
-            items, new = self._pass(items, dom if k == 0 else None, memo, evidence, rules=k == 0, gate=gate)
+            items, new = self._pass(items, dom if k == 0 else None, evidence, rules=k == 0, gate=gate)
             if not new and (k > 0 or dom is None):
                 break
             edits += new
@@ -481,7 +479,6 @@ class Stage:
         return items, edits
 
     def _pass(self, items: list[tuple[int, str]], dom: dict[int, dict] | None = None,
-              memo: dict[str, tuple] | None = None,
               evidence: dict | None = None, rules: bool = True,
               gate: "_LanguageGate | None" = None) -> tuple[list[tuple[int, str]], list[Edit]]:
         """One run of the four steps. Returns the kept (line number, text) items and the edits.
@@ -494,13 +491,12 @@ class Stage:
             for i, (n, text) in enumerate(items):
                 if not text.strip():
                     continue
-                if memo is None or text not in memo:
+                result = self._memo.get(text)
+                if result is None:
                     asked = gate.asked if gate is not None else 0
                     result = self._apply_rules(text, gate)
-                    if memo is not None and (gate is None or gate.asked == asked):
-                        memo[text] = result  # (not when the page's language had a say)
-                else:
-                    result = memo[text]
+                    if gate is None or gate.asked == asked:
+                        self._memo[text] = result  # (not when the page's language had a say)
                 kept, steps, block = result
                 line_edits = [Edit(self.name, rule_id, action, before=before, after=after, line=n)
                               for rule_id, action, before, after in steps]
@@ -516,7 +512,7 @@ class Stage:
             for i, rule_id in headings:
                 self._pull_block(items, removed, i, rule_id)
         if self.options.repeats:
-            self._drop_repeats(items, removed, self._repeat_keys)
+            self._drop_repeats(items, removed)
         if self.options.model:
             self._apply_model(items, removed, dom, evidence)
         edits += removed.values()
@@ -589,14 +585,11 @@ class Stage:
             removed[j] = Edit(self.name, f"block.{rule_id}", "remove", before=text, line=n)
 
     # ------------------------------------------------------------------ step 3: repeats
-    def _drop_repeats(self, items, removed: dict[int, Edit], keys: dict[str, str | None] | None = None) -> None:
-        """`keys`: line text -> its repeat key (None: too short or no letters), kept by the stage
-        across passes and documents."""
+    def _drop_repeats(self, items, removed: dict[int, Edit]) -> None:
         o = self.options
+        keys = self._repeat_keys  # line text -> its repeat key (None: too short or no letters)
         live = [i for i, (_, text) in enumerate(items) if text.strip() and i not in removed]
         groups: dict[str, list[int]] = defaultdict(list)  # key -> positions in `live`
-        if keys is None:
-            keys = {}
         for pos, i in enumerate(live):
             text = items[i][1]
             try:

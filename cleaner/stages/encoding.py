@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from ..document import Document, Edit
-from ..textutil import CONTROL_CHARS, LINE_SEPARATORS, join_lines
+from ..textutil import CONTROL_CHARS, LINE_SEPARATORS, SPACES, WIDE_SPACE_CHARS, join_lines
 
 _UNESCAPE = {"auto": "auto", "always": True, "never": False}
 
@@ -359,7 +359,7 @@ class Stage:
         records that); else `line` itself."""
         if line.isascii() or not _ODD_SPACE.search(line):
             return line
-        tidy = _WIDE_SPACES.sub(" ", line).strip()
+        tidy = SPACES.sub(" ", line).strip()
         if tidy == line or self.fixer.fix_segment(tidy)[0] == tidy:
             return line
         edits.append(Edit(self.name, "encoding.whitespace", "replace", line, tidy, i + 1))
@@ -422,10 +422,11 @@ class Stage:
                     line = new
                 if line == start:
                     break
-            if _NEW_LINE_END.search(line):
+            body = line[:-1] if line.endswith("\r") else line  # (a CR at a line's end is a CRLF's)
+            if LINE_SEPARATORS.search(body):
                 # ftfy's repair made a line separator ("â€¨" is U+2028): a line end, as _line_ends
                 # would make it on a second run
-                new = _NEW_LINE_END.sub("\n", line)
+                new = LINE_SEPARATORS.sub("\n", body) + line[len(body):]
                 edits.append(Edit(self.name, "encoding.line_ends", "replace", line, new, i + 1))
                 line = new
             if line != cur[i] and "\n" not in line and self.options.garbage_lines and self._is_garbage(line, None):
@@ -457,10 +458,8 @@ class Stage:
 _ASCII_TRIP = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-# normalize's spaces (its _SPACES): no-break and wide spaces, and any space at a line's ends
-_WIDE_SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_ODD_SPACE = re.compile("^\\s|\\s$|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|  ")
-_NEW_LINE_END = re.compile("[\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]|\r(?!$)")  # (a CR at a line's end is a CRLF's)
+# what normalize's SPACES would change: a wide space, two spaces, a space at either end of the line
+_ODD_SPACE = re.compile(f"^\\s|\\s$|[{WIDE_SPACE_CHARS}]|  ")
 
 
 def _keep_cr(m: re.Match) -> str:

@@ -10,13 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..document import Document, Edit
-from ..textutil import CONTROL_CHARS, LINE_SEPARATORS, join_lines
-
-# C0 controls except tab and newline, DEL, C1 controls, and invisible characters that split words
-# (zero-width space, word joiner, soft hyphen, stray BOMs). ZWJ/ZWNJ stay: emoji and several scripts need them.
-# Lone surrogates too (a str from the API or JSON "\\ud800"): no UTF-8 output can hold them, and with
-# the encoding stage off nothing else would take them out (ftfy joins the pairs that make a character).
-_SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+from ..textutil import CONTROL_CHARS, LINE_SEPARATORS, SPACES, join_lines
 
 
 @dataclass(frozen=True)
@@ -31,7 +25,7 @@ class Stage:
 
     def __init__(self, options: Options, ruleset=None):
         self.options = options
-        self._spaces = _SPACES if options.unify_spaces else re.compile("[ \t]+")
+        self._spaces = SPACES if options.unify_spaces else re.compile("[ \t]+")
 
     def __call__(self, doc: Document) -> Document:
         text = doc.text

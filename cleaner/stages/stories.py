@@ -790,16 +790,15 @@ class Detector:
 def _label_runs(info: list[LineInfo]) -> dict[int, tuple[str, ...]]:
     """Runs of consecutive "Label: value" lines: {index of the run's first line: its labels}."""
     runs: dict[int, tuple[str, ...]] = {}
-    k = 0
-    while k < len(info):
-        j = k
-        while j < len(info) and _LABEL.match(info[j].text):
-            j += 1
-        if j > k:
-            runs[k] = tuple(_LABEL.match(x.text).group(1).casefold() for x in info[k:j])
-            k = j
-        else:
-            k += 1
+    start, labels = 0, []
+    for k, x in enumerate([*info, None]):  # (None ends the last run)
+        m = _LABEL.match(x.text) if x is not None else None
+        if m:
+            if not labels:
+                start = k
+            labels.append(m.group(1).casefold())
+        elif labels:
+            runs[start], labels = tuple(labels), []
     return runs
 
 
@@ -1140,12 +1139,10 @@ class Stage:
     def _split_text(self, doc: Document, lines: list[str], found: list[Boundary], mode: str, depth: int) -> Document:
         names = [k for k in (_key(str(doc.metadata.get(f) or "")) for f in ("headline", "title")) if k]
         while found:
-            main_words = _prose_words(join_lines(lines[:found[0].line - 1]))
-            after_words = _prose_words(join_lines(lines[found[0].line - 1:]))
-            before = lines[:found[0].line - 1]
+            before, after = lines[:found[0].line - 1], lines[found[0].line - 1:]
             above = [x for x in before if x.strip()][-2:] + _removed_above(doc, found[0].line)
-            if self._main_holds(main_words, after_words, found[0]) and not (
-                    _names_page(above + lines[found[0].line - 1:], names) and not _names_page(before, names)):
+            if self._main_holds(_prose_words(join_lines(before)), _prose_words(join_lines(after)), found[0]) and not (
+                    _names_page(above + after, names) and not _names_page(before, names)):
                 break
             # (the page's <title> or headline names the story after the cut, or a headline right
             # above it, and not the text before: that text is the page's preamble)
