@@ -551,7 +551,7 @@ class LineModel:
         words = word_counts(lines)
         if too_little_context(words):
             return [1.0] * len(lines)
-        return finish(lines, words, self.scores(lines, hints, cache))
+        return finish(lines, words, self.scores(lines, hints, cache), page=hints is not None)
 
 
 # A document with fewer lines or words than this gives the model nothing to judge a line against
@@ -563,6 +563,9 @@ MIN_CONTEXT_WORDS = 50
 # decision stable under its own removals - cleaning a cleaned text changes nothing - and costs
 # little, since it can keep only a few words of boilerplate.
 STABLE_MAX_DROP = 0.1
+# ... unless it has this many lines the model is sure of (score below STABLE_SURE): a long article
+# under a menu and over a footer is a page, and its menu goes (a second run finds no such lines).
+STABLE_SURE, STABLE_SURE_LINES = 0.2, 3
 
 
 def word_counts(lines: Sequence[str], toks: Sequence[list[str]] | None = None) -> list[int]:
@@ -579,11 +582,13 @@ def too_little_context(words: Sequence[int]) -> bool:
     return sum(1 for w in words if w) < MIN_CONTEXT_LINES or sum(words) < MIN_CONTEXT_WORDS
 
 
-def finish(lines: Sequence[str], words: Sequence[int], p: list[float]) -> list[float]:
+def finish(lines: Sequence[str], words: Sequence[int], p: list[float], page: bool = False) -> list[float]:
     """Document-level checks over the ensembles' scores, in order: stability (nearly everything
-    kept -> everything kept), no sentence (nothing kept), letterless markers between kept lines
-    (kept), never empty (the best block kept)."""
-    p = stable(words, p, STABLE_MAX_DROP)
+    kept -> everything kept; not for an HTML `page`, which is never an already clean text: its
+    second run is as plain text, where the check applies), no sentence (nothing kept), letterless
+    markers between kept lines (kept), never empty (the best block kept)."""
+    if not page:
+        p = stable(words, p, STABLE_MAX_DROP)
     p = fill_gaps(words, keep_markers(lines, no_sentence(words, p)), FILL_MAX_RUN, FILL_MAX_WORDS)
     p = never_empty(words, p)
     return [round(float(v), 6) for v in p]
@@ -618,12 +623,14 @@ def fill_gaps(words: Sequence[int], p: list[float], max_run: int = FILL_MAX_RUN,
     return out
 
 
-def stable(words: Sequence[int], p: list[float], max_drop: float = STABLE_MAX_DROP) -> list[float]:
+def stable(words: Sequence[int], p: list[float], max_drop: float = STABLE_MAX_DROP,
+           sure: float = STABLE_SURE, sure_lines: int = STABLE_SURE_LINES) -> list[float]:
     """When the lines scored below 0.5 hold at most `max_drop` of the document's words, every line
-    is kept (scores lifted to 0.5)."""
+    is kept (scores lifted to 0.5) -- unless `sure_lines` lines or more score below `sure`: a page
+    with that much plain boilerplate (a menu, a footer) is a scraped page, not a clean article."""
     total = sum(words) or 1
     dropped = sum(w for w, x in zip(words, p) if x < 0.5)
-    if dropped == 0 or dropped / total > max_drop:
+    if dropped == 0 or dropped / total > max_drop or sum(1 for x in p if x < sure) >= sure_lines:
         return p
     return [max(x, 0.5) for x in p]
 
@@ -707,4 +714,5 @@ def predict(lines: list[str], hints: list[dict] | None = None, cache: dict | Non
     if hints is not None and len(hints) == len(lines) and "html" in models:
         dom = models["html"].scores(lines, hints, cache)
         p = [(a + b) / 2 for a, b in zip(dom, p)]
+        return finish(lines, words, p, page=True)
     return finish(lines, words, p)

@@ -143,6 +143,44 @@ def test_stable_keeps_everything_when_little_would_go():
     assert linemodel.stable(words, [0.9, 0.1, 0.9, 0.1], 0.1) == [0.9, 0.1, 0.9, 0.1]
 
 
+def test_stable_lets_a_page_with_plain_boilerplate_go():
+    # three lines the model is sure of: a menu over a long article, not a clean text
+    words = [300, 1, 1, 1, 2]
+    p = [0.9, 0.05, 0.1, 0.15, 0.4]
+    assert linemodel.stable(words, p, 0.1, sure=0.2, sure_lines=3) == p
+    assert linemodel.stable(words, p, 0.1, sure=0.2, sure_lines=4) == [0.9, 0.5, 0.5, 0.5, 0.5]
+
+
+MENU = ["Harbour Gazette", "Tide Tables", "Local Clubs", "Ferry Times", "Boats For Sale", "Classifieds", "Obituaries"]  # no rule knows these
+LONG_ARTICLE = [
+    "The harbour authority said on Tuesday that the old grain pier will close for repairs in the spring, "
+    "after engineers found that several of its timber piles had rotted well below the waterline.",
+    "Fishing crews who tie up at the pier were told they could use the eastern quay instead, although "
+    "several skippers said the quay is too shallow for their boats at low tide and asked for a floating "
+    "pontoon to be added before the work begins.",
+    "The repairs are expected to take about four months and will cost roughly twice what the council had "
+    "set aside for maintenance this year, according to a report that councillors will discuss next week.",
+    "A spokesperson for the authority said the pier had served the town for more than a century and that "
+    "the goal was to keep it working for the next one, rather than to replace it with a concrete structure.",
+    "Residents have been invited to a public meeting in the town hall, where the engineers will show "
+    "photographs of the damage and explain how the old timbers will be replaced one section at a time.",
+    "The café at the end of the pier will stay open during most of the work, its owner said, although "
+    "visitors will have to walk along a temporary path while the middle section is rebuilt.",
+    "Local historians have asked the authority to keep a few of the old timbers, which carry the marks "
+    "of the shipwrights who built the pier, so that they can be shown in the town museum.",
+]
+
+
+def test_a_menu_over_a_long_article_goes_but_the_article_alone_stays():
+    page = "\n\n".join(MENU + LONG_ARTICLE + MENU[:3])
+    article = "\n\n".join(LONG_ARTICLE) + "\n"
+    cleaned = cleaner.clean_text(page)
+    assert "\n\n".join(LONG_ARTICLE) in cleaned
+    assert not set(MENU[:3]) & set(cleaned.split("\n")[:6])  # the menu lines the model is sure of
+    assert cleaner.clean_text(cleaned) == cleaned
+    assert cleaner.clean_text(article) == article
+
+
 def test_fill_gaps_keeps_short_lines_between_kept_ones():
     words = [30, 3, 2, 30, 3, 3, 3, 30]
     p = [0.9, 0.1, 0.2, 0.9, 0.1, 0.1, 0.1, 0.9]
