@@ -970,7 +970,8 @@ class Stage:
 
     def _again(self, text: str, depth: int, boilerplate: bool) -> Document | None:
         """What cleaning `text` again does: the boilerplate stage (if it runs), then this stage.
-        That document (split mode) if it splits the text, else None."""
+        That document (split mode) if it changes or splits the text, else None. (A part that is
+        shorter than the page it was judged in may lose lines a re-clean's line model removes.)"""
         if depth >= self.SETTLE_DEPTH:
             return None
         d = Document(id="again", text=text, metadata={})
@@ -979,7 +980,13 @@ class Stage:
         if d.skipped or not d.text.strip():
             return None
         r = self._process(d, "split", depth + 1)
-        return r if r.stories else None
+        return r if r.stories or r.text != text else None
+
+    @staticmethod
+    def _removals(r: Document) -> list[Edit]:
+        """The edits of a re-clean that took text out, numbered as in the part (its splits are this
+        level's: the caller announces them)."""
+        return [e for e in r.edits if e.action != "split"]
 
     @staticmethod
     def _pieces(r: Document, b: Boundary) -> list[tuple[Boundary, Document]]:
@@ -999,7 +1006,7 @@ class Stage:
             if r is None:
                 out.append((b, c))
                 continue
-            out.append((b, replace(c, text=r.text)))
+            out.append((b, replace(c, text=r.text, edits=[*c.edits, *self._removals(r)])))
             out.extend(self._pieces(r, b))
         dropped: list[tuple[Boundary, Document]] = []
         r = self._again(main.text, depth, boilerplate) if out else None
@@ -1013,8 +1020,8 @@ class Stage:
                 else:
                     head.insert(0, (b, s))
                     nxt = w
-            main = replace(main, text=r.text)
-            main.metadata.pop("boilerplate_line_map", None)
+            line_map = main.metadata.pop("boilerplate_line_map", None)
+            main = replace(main, text=r.text, edits=[*main.edits, *(_renumbered(e, line_map) for e in self._removals(r))])
             out = head + out
             dropped.reverse()
         return main, out, dropped
@@ -1158,12 +1165,16 @@ class Stage:
                 edits.append(Edit("stories", b.rule, "annotate", before=first, line=b.line, score=round(b.score, 3)))
             return replace(doc, metadata=self._meta(doc, found, mode), edits=edits)
         # a re-clean runs the pipeline's boilerplate stage first (standalone: this stage alone)
-        main = Document(id=doc.id, text=join_lines(lines[:cuts[0]]))
+        line_map = doc.metadata.get("boilerplate_line_map")
+        main = Document(id=doc.id, text=join_lines(lines[:cuts[0]]),
+                        metadata={"boilerplate_line_map": line_map[:cuts[0]]} if isinstance(line_map, list) else {})
         pieces = [(b, Document(id=doc.id, text=join_lines(part))) for b, part in zip(found, parts)]
         main, pieces, dropped = self._settle(main, pieces, depth, self._bound and self._recleaner is not None)
         found = [b for b, _ in pieces]
         meta = self._meta(doc, found, mode)
-        edits = list(doc.edits)
+        edits = list(doc.edits) + main.edits
+        if main.edits:
+            meta.pop("boilerplate_line_map", None)  # the main text is a re-clean's now
         for b, c in dropped:
             edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
         for b, c in pieces:
@@ -1177,6 +1188,15 @@ class Stage:
             for k, (b, c) in enumerate(pieces, start=2):
                 stories.append(self._story(doc, meta, k, b, c.text, c.edits))
         return replace(doc, text=main.text, metadata=meta, edits=edits, stories=stories)
+
+
+def _renumbered(e: Edit, line_map) -> Edit:
+    """An edit of a re-clean of a text whose line k was the boilerplate stage's input line
+    line_map[k - 1], numbered as that stage's input (None where there is no map)."""
+    if e.line is None:
+        return e
+    ok = isinstance(line_map, list) and 0 < e.line <= len(line_map)
+    return replace(e, line=line_map[e.line - 1] if ok else None)
 
 
 def _removed_above(doc: Document, line: int) -> list[str]:
