@@ -563,9 +563,12 @@ MIN_CONTEXT_WORDS = 50
 # decision stable under its own removals - cleaning a cleaned text changes nothing - and costs
 # little, since it can keep only a few words of boilerplate.
 STABLE_MAX_DROP = 0.1
-# ... unless it has this many lines the model is sure of (score below STABLE_SURE): a long article
-# under a menu and over a footer is a page, and its menu goes (a second run finds no such lines).
-STABLE_SURE, STABLE_SURE_LINES = 0.2, 3
+# ... unless this many lines above its first sentence (STABLE_SENTENCE_WORDS words, kept) or below
+# its last are ones the model is sure of (score below STABLE_SURE): a long article under a menu and
+# over a footer is a page. The margins then go as the model says; the article between them stays
+# whole (a clean article's list, Q&A or letter closing is no menu). A second run finds no margins.
+STABLE_SURE, STABLE_SURE_LINES = 0.1, 5
+STABLE_SENTENCE_WORDS = 8
 
 
 def word_counts(lines: Sequence[str], toks: Sequence[list[str]] | None = None) -> list[int]:
@@ -626,12 +629,18 @@ def fill_gaps(words: Sequence[int], p: list[float], max_run: int = FILL_MAX_RUN,
 def stable(words: Sequence[int], p: list[float], max_drop: float = STABLE_MAX_DROP,
            sure: float = STABLE_SURE, sure_lines: int = STABLE_SURE_LINES) -> list[float]:
     """When the lines scored below 0.5 hold at most `max_drop` of the document's words, every line
-    is kept (scores lifted to 0.5) -- unless `sure_lines` lines or more score below `sure`: a page
-    with that much plain boilerplate (a menu, a footer) is a scraped page, not a clean article."""
+    is kept (scores lifted to 0.5) -- unless `sure_lines` lines or more above the first sentence
+    or below the last score below `sure`: a menu over a long article, a footer under it. Then those
+    margins get the model's decision, and the article between them is still kept whole."""
     total = sum(words) or 1
     dropped = sum(w for w, x in zip(words, p) if x < 0.5)
-    if dropped == 0 or dropped / total > max_drop or sum(1 for x in p if x < sure) >= sure_lines:
+    if dropped == 0 or dropped / total > max_drop:
         return p
+    body = [i for i, (w, x) in enumerate(zip(words, p)) if x >= 0.5 and w >= STABLE_SENTENCE_WORDS]
+    if body:
+        first, last = body[0], body[-1]
+        if sum(1 for i, x in enumerate(p) if x < sure and not first <= i <= last) >= sure_lines:
+            return [x if not first <= i <= last else max(x, 0.5) for i, x in enumerate(p)]
     return [max(x, 0.5) for x in p]
 
 
