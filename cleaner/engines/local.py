@@ -54,12 +54,16 @@ def _clean_docs(docs: Sequence[Document]) -> list[Document]:
 
 
 def shards(items: Sequence, jobs: int, most: int = 64) -> list[Sequence]:
-    """Contiguous slices: enough of them to keep every worker busy to the end, few enough that
-    per-task overhead does not count."""
-    if not items:
-        return []
-    size = max(1, min(most, len(items) // (jobs * 8) or 1))
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    """Contiguous slices, shrinking towards the end ("guided"): large ones first, so per-task
+    overhead does not count, and small ones last, so no worker idles while another finishes a big
+    slice (each is a share of what is left, at most `most` items)."""
+    out = []
+    i, n = 0, len(items)
+    while i < n:
+        size = max(1, min(most, (n - i) // (jobs * 4)))
+        out.append(items[i:i + size])
+        i += size
+    return out
 
 
 def _pool(jobs: int, config: Config, opts: RunOptions | None):
