@@ -1166,14 +1166,15 @@ class Stage:
             return replace(doc, metadata=self._meta(doc, found, mode), edits=edits)
         # a re-clean runs the pipeline's boilerplate stage first (standalone: this stage alone)
         line_map = doc.metadata.get("boilerplate_line_map")
-        main = Document(id=doc.id, text=join_lines(lines[:cuts[0]]),
+        head = join_lines(lines[:cuts[0]])
+        main = Document(id=doc.id, text=head,
                         metadata={"boilerplate_line_map": line_map[:cuts[0]]} if isinstance(line_map, list) else {})
         pieces = [(b, Document(id=doc.id, text=join_lines(part))) for b, part in zip(found, parts)]
         main, pieces, dropped = self._settle(main, pieces, depth, self._bound and self._recleaner is not None)
         found = [b for b, _ in pieces]
         meta = self._meta(doc, found, mode)
         edits = list(doc.edits) + main.edits
-        if main.edits:
+        if main.text != head:
             meta.pop("boilerplate_line_map", None)  # the main text is a re-clean's now
         for b, c in dropped:
             edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
