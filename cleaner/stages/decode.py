@@ -55,7 +55,15 @@ def _suffix_format(doc_id: str) -> str | None:
 
 
 def looks_like_html(text: str) -> bool:
-    return bool(_HTML_START_STR.match(text[:4096]))
+    if _HTML_START_STR.match(text[:4096]):
+        return True
+    # Whitespace before the tag may be mojibake ("â€¨" for U+2028) that the encoding stage repairs:
+    # judge the repaired start, or the cleaned text, sniffed again, would turn into a page.
+    lt = text.find("<", 0, 64)
+    if lt <= 0 or text[:lt].isascii():
+        return False
+    import ftfy  # (only for such rare starts)
+    return bool(_HTML_START_STR.match(ftfy.fix_text(text[:lt], normalization=None) + text[lt:4096]))
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
