@@ -517,3 +517,21 @@ def test_html_listing_cards_are_no_stories():
             + "</body></html>")
     doc = cleaner.clean(page.encode("utf-8"), doc_id="courses.html")
     assert doc.stories == [] and all(t in doc.text for t, _, _ in topics)
+
+
+def test_cards_are_titles_over_one_short_paragraph_each_not_an_article_with_sections():
+    from cleaner.stages.stories import _cards
+    menu = (HERE / "cards_menu.txt").read_text(encoding="utf-8").split("Why Autumn Is")[0]
+    assert _cards(menu)
+    teasers = join_lines([x for k in range(4) for x in (f"Story number {k} of the week", "",
+                          "A long opening paragraph of a teaser that goes on for a while and is then cut "
+                          "off by the listing in the middle of its second sentence, before the reader [...]", "")])
+    assert _cards(teasers)
+    checklist = join_lines(["Set a Budget", "", "Break the total into clear categories before you book anything.", "",
+                            "- Venue", "- Catering", "- Music", "", "Draft the Guest List", "",
+                            "Even a rough headcount helps to decide the size of the hall you need.", "",
+                            "Choose:", "- Colours", "- Flowers", "- Mood", "",
+                            "Book the Photographer", "", "The best photographers are booked a year or more ahead."])
+    assert not _cards(checklist)  # an article's sections come with lists and labels between them
+    article = (HERE / "cards_menu.txt").read_text(encoding="utf-8").split("12 October 2024")[1]
+    assert not _cards(article)

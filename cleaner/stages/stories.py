@@ -28,9 +28,10 @@ the prose lines the line model removed (a boundary next to such lines needs a he
 prose, and more evidence), cuts that input there and runs the boilerplate stage again on each part
 alone, the main story too (so cleaning an output again changes nothing). A part with little prose
 left is no story (the first page's tail); a main story the boilerplate stage kept (almost) nothing
-of, or a short one before one many times as long, is a page's preamble: no split (a story under its
-own header -- a headline, then a date line or byline -- needs less: min_words, and a main story of
-min_story_words before it is no preamble). A boundary whose part is no story is no boundary: the
+of, a short one before one many times as long, or a list of cards (title lines over one short
+paragraph or excerpt each: a menu's or a listing's teasers) before a longer one, is a page's
+preamble: no split (a story under its own header -- a headline, then a date line or byline --
+needs less: min_words, and a main story of min_story_words before it is no preamble). A boundary whose part is no story is no boundary: the
 boundaries are looked for again without it (RETRIES times), as a stronger candidate may have hidden
 the real one nearby. Without a line map (or in keep mode, or with HTML hints) it works on the text
 as it is.
@@ -109,6 +110,9 @@ RETRIES = 2  # times the boundaries are looked for again without those whose par
 MAIN_ALONE_WORDS, MAIN_ALONE_SHARE = 200, 0.2  # a main story cleaned alone with this much prose (and
 # this share of what follows) is one, whatever the page's view
 PREAMBLE_WORDS, PREAMBLE_RATIO = 150, 8  # a main story this short before one 8x as long: a preamble
+# A main story made of cards (a title line over one short paragraph or an excerpt ending in "..."),
+# before a longer story: a menu's or a listing's teasers, the page's article comes after them
+CARD_WORDS, CARDS_MIN, CARDS_SHARE, CARDS_RATIO = 40, 3, 0.75, 1.5
 # A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
 HEADER_SUBSTITUTES, HEADERLESS_EXTRA = ("page_end", "html_article", "ending", "box"), 1.0
 W_PAGE_END = 1.5  # a removed page footer between two prose blocks
@@ -1100,7 +1104,7 @@ class Stage:
             # have taken the story after it for the page's article and dropped this one)
             main_words = alone if alone >= max(MAIN_ALONE_WORDS, MAIN_ALONE_SHARE * after_words) \
                 else min(kept_before, alone)
-            if self._main_holds(main_words, after_words, stories[0][0]):
+            if self._main_holds(main_words, after_words, stories[0][0], again.text):
                 break
             stories = [(b, c) for b, c in stories[1:] if _bundled_after(b)]
             again = None
@@ -1134,21 +1138,24 @@ class Stage:
                 edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
         return replace(doc, text=main, metadata=meta, edits=edits, stories=out), frozenset(no_story)
 
-    def _main_holds(self, main_words: int, after_words: int, first: Boundary) -> bool:
+    def _main_holds(self, main_words: int, after_words: int, first: Boundary, main_text: str) -> bool:
         """Whether the text before the first boundary, with `main_words` of prose, is a story: not
-        too little, and not a short preamble (a promo, a teaser, a ticker) before a long article.
-        If not, the page's article starts at the cut, and the next story (if any) with a header of
-        its own (_bundled_after) is the first one bundled after it."""
+        too little, not a short preamble (a promo, a teaser, a ticker) before a long article, nor a
+        list of cards before a longer one. If not, the page's article starts at the cut, and the
+        next story (if any) with a header of its own (_bundled_after) is the first one bundled
+        after it."""
         preamble = PREAMBLE_WORDS if not _headed(first) else self.options.min_story_words
         return main_words >= self.options.min_words and not (
-            main_words < preamble and after_words > PREAMBLE_RATIO * main_words)
+            main_words < preamble and after_words > PREAMBLE_RATIO * main_words) and not (
+            after_words > CARDS_RATIO * main_words and _cards(main_text))
 
     def _split_text(self, doc: Document, lines: list[str], found: list[Boundary], mode: str, depth: int) -> Document:
         names = [k for k in (_key(str(doc.metadata.get(f) or "")) for f in ("headline", "title")) if k]
         while found:
             before, after = lines[:found[0].line - 1], lines[found[0].line - 1:]
             above = [x for x in before if x.strip()][-2:] + _removed_above(doc, found[0].line)
-            if self._main_holds(_prose_words(join_lines(before)), _prose_words(join_lines(after)), found[0]) and not (
+            if self._main_holds(_prose_words(join_lines(before)), _prose_words(join_lines(after)), found[0],
+                               join_lines(before)) and not (
                     _names_page(above + after, names) and not _names_page(before, names)):
                 break
             # (the page's <title> or headline names the story after the cut, or a headline right
@@ -1236,6 +1243,31 @@ def _has_header(ev: dict[str, float]) -> bool:
 def _headed(b: Boundary) -> bool:
     """The new story's header is in the text (not only in lines the boilerplate stage removed)."""
     return "restored" not in b.evidence and _has_header(b.evidence)
+
+
+_EXCERPT_END = re.compile(r"(?:\.\.\.|…|\[(?:…|\.\.\.)\])\s*$")
+
+
+def _cards(text: str) -> bool:
+    """Whether a text's prose comes as cards: under a title line, one short paragraph or an excerpt
+    cut off with "..." (a listing's teasers, a mega-menu's descriptions): most of its lines are
+    such cards, with no run of paragraphs, few lists or labels between them."""
+    paras = [x.strip() for x in text.split("\n") if x.strip()]
+    cards = units = 0
+    k = 0
+    while k < len(paras):
+        if _prose(paras[k]):
+            run = k
+            while run < len(paras) and _prose(paras[run]):
+                run += 1
+            units += 1
+            titled = k > 0 and not _prose(paras[k - 1])
+            if titled and run - k == 1 and (len(paras[k].split()) <= CARD_WORDS or _EXCERPT_END.search(paras[k])):
+                cards += 1
+            k = run
+        else:
+            k += 1
+    return cards >= CARDS_MIN and cards >= CARDS_SHARE * units and 2 * cards >= CARDS_SHARE * len(paras)
 
 
 def _prose_words(text: str) -> int:
