@@ -527,6 +527,7 @@ def test_cards_are_titles_over_one_short_paragraph_each_not_an_article_with_sect
                           "A long opening paragraph of a teaser that goes on for a while and is then cut "
                           "off by the listing in the middle of its second sentence, before the reader [...]", "")])
     assert _cards(teasers)
+    assert _cards(teasers.replace("Story number", "We tried it. It worked, story"))  # sentence titles
     checklist = join_lines(["Set a Budget", "", "Break the total into clear categories before you book anything.", "",
                             "- Venue", "- Catering", "- Music", "", "Draft the Guest List", "",
                             "Even a rough headcount helps to decide the size of the hall you need.", "",

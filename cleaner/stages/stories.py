@@ -112,7 +112,7 @@ MAIN_ALONE_WORDS, MAIN_ALONE_SHARE = 200, 0.2  # a main story cleaned alone with
 PREAMBLE_WORDS, PREAMBLE_RATIO = 150, 8  # a main story this short before one 8x as long: a preamble
 # A main story made of cards (a title line over one short paragraph or an excerpt ending in "..."),
 # before a longer story: a menu's or a listing's teasers, the page's article comes after them
-CARD_WORDS, CARDS_MIN, CARDS_SHARE, CARDS_RATIO = 40, 3, 0.75, 1.5
+CARD_WORDS, CARD_TITLE_WORDS, CARDS_MIN, CARDS_SHARE, CARDS_RATIO = 40, 15, 3, 0.75, 1.5
 # A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
 HEADER_SUBSTITUTES, HEADERLESS_EXTRA = ("page_end", "html_article", "ending", "box"), 1.0
 W_PAGE_END = 1.5  # a removed page footer between two prose blocks
@@ -1253,16 +1253,20 @@ def _cards(text: str) -> bool:
     cut off with "..." (a listing's teasers, a mega-menu's descriptions): most of its lines are
     such cards, with no run of paragraphs, few lists or labels between them."""
     paras = [x.strip() for x in text.split("\n") if x.strip()]
+    excerpt = [bool(_EXCERPT_END.search(x)) for x in paras]
+    # a title may be a sentence or two ("We tried X. It worked.") over an excerpt
+    prose = [_prose(x) and not (k + 1 < len(paras) and excerpt[k + 1] and len(x.split()) <= CARD_TITLE_WORDS)
+             for k, x in enumerate(paras)]
     cards = units = 0
     k = 0
     while k < len(paras):
-        if _prose(paras[k]):
+        if prose[k]:
             run = k
-            while run < len(paras) and _prose(paras[run]):
+            while run < len(paras) and prose[run]:
                 run += 1
             units += 1
-            titled = k > 0 and not _prose(paras[k - 1])
-            if titled and run - k == 1 and (len(paras[k].split()) <= CARD_WORDS or _EXCERPT_END.search(paras[k])):
+            titled = k > 0 and not prose[k - 1]
+            if titled and run - k == 1 and (len(paras[k].split()) <= CARD_WORDS or excerpt[k]):
                 cards += 1
             k = run
         else:
