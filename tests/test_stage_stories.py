@@ -536,3 +536,14 @@ def test_cards_are_titles_over_one_short_paragraph_each_not_an_article_with_sect
     assert not _cards(checklist)  # an article's sections come with lists and labels between them
     article = (HERE / "cards_menu.txt").read_text(encoding="utf-8").split("12 October 2024")[1]
     assert not _cards(article)
+
+
+@pytest.mark.parametrize("line, headline", [
+    ("서울시 새 자전거 도로 개통", True),  # Hangul has no case: a headline may start with any letter
+    ("Новый мост открыт для движения", True),
+    ("a line that starts in lower case", False),
+    ("новый мост открыт для движения", False),
+])
+def test_headlines_of_caseless_scripts(line, headline):
+    from cleaner.stages.stories import Classifier
+    assert (Classifier(Options(), FIXTURE_RULES)(line).headline > 0) == headline

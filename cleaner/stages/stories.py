@@ -296,7 +296,8 @@ class Classifier:
         if _TERMINAL.search(s) and not _TITLE_END_OK.search(s):
             return 0.0
         first = next((ch for ch in s if ch.isalnum()), "")
-        if not first or not (first.isupper() or first.isdigit()) or s[0] in "([{<|>":
+        caseless = first.isalpha() and first.lower() == first.upper()  # Hangul, Arabic, Devanagari, ...
+        if not first or not (first.isupper() or first.isdigit() or caseless) or s[0] in "([{<|>":
             return 0.0
         letters = sum(ch.isalpha() for ch in s)
         if letters < 0.6 * len(s.replace(" ", "")):
