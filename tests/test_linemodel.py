@@ -193,6 +193,19 @@ def test_fill_gaps_keeps_short_lines_between_kept_ones():
     assert linemodel.fill_gaps([3, 30], [0.1, 0.9], 2, 12) == [0.1, 0.9]  # nothing kept above
 
 
+def test_inner_prose_keeps_long_sentences_between_kept_lines_only():
+    long = "This sentence is long enough to be part of the article, with more than twenty words in it, and it ends well."
+    lines = ["Menu", long, "The article's first kept line has a few words of its own.", long, "Share this",
+             long.rstrip("."), long, "The article's last kept line has a few words of its own too.", long]
+    words = [len(x.split()) for x in lines]
+    p = [0.1, 0.3, 0.9, 0.3, 0.2, 0.3, 0.05, 0.9, 0.3]
+    out = linemodel.inner_prose(lines, words, p)
+    # inside the kept text: the long sentence goes up; a short line, a line with no sentence end and
+    # one the scorer was sure of stay out; above the first and below the last kept line nothing moves
+    assert out == [0.1, 0.3, 0.9, 0.5, 0.2, 0.3, 0.05, 0.9, 0.3]
+    assert linemodel.inner_prose(lines[:3], words[:3], p[:3]) == p[:3]  # one kept line: no inside
+
+
 def test_evidence_cache_gives_the_same_scores():
     lines = NAV + ARTICLE + FOOT
     cache: dict = {}
