@@ -547,3 +547,16 @@ def test_cards_are_titles_over_one_short_paragraph_each_not_an_article_with_sect
 def test_headlines_of_caseless_scripts(line, headline):
     from cleaner.stages.stories import Classifier
     assert (Classifier(Options(), FIXTURE_RULES)(line).headline > 0) == headline
+
+
+@pytest.mark.parametrize("after, splits", [(1000, True), (3000, False)])
+def test_a_headed_story_twenty_times_as_long_makes_a_short_main_part_its_intro(after, splits):
+    # 120 words, then a story under its own header: a story of its own before 1,000 words (a header
+    # makes a short story one), an intro before 3,000 (a long guide's first section)
+    head = "Harbour board reopens the pier"
+    body = [" ".join(f"pier{k}x{j}" for j in range(100)) + "." for k in range(after // 100)]
+    text = join_lines([" ".join(f"intro{j}" for j in range(120)) + ".", "", head, "", *body])
+    stage = Stage(Options(), FIXTURE_RULES)
+    stage.detector = _LineDetector(head)
+    doc = stage(Document(id="t.txt", text=text))
+    assert [first_line(s.text) for s in doc.stories] == ([head] if splits else [])

@@ -110,6 +110,7 @@ RETRIES = 2  # times the boundaries are looked for again without those whose par
 MAIN_ALONE_WORDS, MAIN_ALONE_SHARE = 200, 0.2  # a main story cleaned alone with this much prose (and
 # this share of what follows) is one, whatever the page's view
 PREAMBLE_WORDS, PREAMBLE_RATIO = 150, 8  # a main story this short before one 8x as long: a preamble
+PREAMBLE_EXTREME_RATIO = 20  # ... even under the new story's own header, before one 20x as long
 # A main story made of cards (a title line over one short paragraph or an excerpt ending in "..."),
 # before a longer story: a menu's or a listing's teasers, the page's article comes after them
 CARD_WORDS, CARD_TITLE_WORDS, CARDS_MIN, CARDS_SHARE, CARDS_RATIO = 40, 15, 3, 0.75, 1.5
@@ -1105,7 +1106,7 @@ class Stage:
             # have taken the story after it for the page's article and dropped this one)
             main_words = alone if alone >= max(MAIN_ALONE_WORDS, MAIN_ALONE_SHARE * after_words) \
                 else min(kept_before, alone)
-            if self._main_holds(main_words, after_words, stories[0][0], again.text):
+            if self._main_holds(main_words, after_words, stories[0][0], again.text, alone):
                 break
             stories = [(b, c) for b, c in stories[1:] if _bundled_after(b)]
             again = None
@@ -1139,13 +1140,17 @@ class Stage:
                 edits.append(Edit("stories", b.rule, "remove", before=c.text, line=b.line, score=round(b.score, 3)))
         return replace(doc, text=main, metadata=meta, edits=edits, stories=out), frozenset(no_story)
 
-    def _main_holds(self, main_words: int, after_words: int, first: Boundary, main_text: str) -> bool:
+    def _main_holds(self, main_words: int, after_words: int, first: Boundary, main_text: str,
+                    alone: int | None = None) -> bool:
         """Whether the text before the first boundary, with `main_words` of prose, is a story: not
         too little, not a short preamble (a promo, a teaser, a ticker) before a long article, nor a
         list of cards before a longer one. If not, the page's article starts at the cut, and the
         next story (if any) with a header of its own (_bundled_after) is the first one bundled
-        after it."""
+        after it. `alone`: the prose the main part keeps cleaned on its own, when known (a page's
+        line model may have kept much less of it, next to a long story)."""
         preamble = PREAMBLE_WORDS if not _headed(first) else self.options.min_story_words
+        if after_words > PREAMBLE_EXTREME_RATIO * (main_words if alone is None else alone):
+            preamble = PREAMBLE_WORDS  # an intro before a long listicle's first item, not a story
         return main_words >= self.options.min_words and not (
             main_words < preamble and after_words > PREAMBLE_RATIO * main_words) and not (
             after_words > CARDS_RATIO * main_words and _cards(main_text))
