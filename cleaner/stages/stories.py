@@ -31,9 +31,10 @@ left is no story (the first page's tail); a main story the boilerplate stage kep
 of, a short one before one many times as long, or a list of cards (title lines over one short
 paragraph or excerpt each: a menu's or a listing's teasers) before a longer one, is a page's
 preamble: no split (a story under its own header -- a headline, then a date line or byline --
-needs less: min_words, and a main story of min_story_words before it is no preamble). A boundary whose part is no story is no boundary: the
-boundaries are looked for again without it (RETRIES times), as a stronger candidate may have hidden
-the real one nearby. Without a line map (or in keep mode, or with HTML hints) it works on the text
+needs less: min_words, and a main story of min_story_words before it is no preamble, unless the
+story is twenty times as long). A boundary whose part is no story is no boundary: the boundaries
+are looked for again without it (RETRIES times), as a stronger candidate may have hidden the real
+one nearby. Without a line map (or in keep mode, or with HTML hints) it works on the text
 as it is.
 
 Idempotence: a part is judged in the whole file, a re-clean sees it alone (other topic windows,
