@@ -839,6 +839,7 @@ def test_cleaning_cleaned_eval_html_changes_nothing(eval_dir: Path) -> None:
 @example(b"\xef\xbf\xbd<html>caf\xe9", "f.txt")  # U+FFFD's Windows-1252 reading hid the page start
 @example(b"\xe2\x80\xa8<html>\x80", "f.txt")  # mojibake of U+2028 before the tag hid the page start
 @example(b"We use cookies to improve your experience on our site.\r\n<html>", "f.txt")  # the tag, left first
+@example(b"<\n&#x110000;", "f.txt")  # a removed line's "<" stopped entity decoding below it, until a re-clean
 @example(b"\xcd\xac\x8d\xcd\xac\x8d\xb6", "f.txt")  # atheris: the C1 control \x8d splits mojibake until normalize drops it
 def test_clean_bytes_never_crashes_and_is_idempotent(data: bytes, name: str) -> None:
     ft.check_clean_bytes(data, name)

@@ -74,7 +74,10 @@ def _script(ch: str) -> str:
 @dataclass(frozen=True)
 class Options:
     ftfy: bool = True
-    unescape_html: str = "auto"  # "auto" (ftfy's: not on or after a line holding "<"), "always", "never"
+    # "auto": ftfy's rule, per line: not on a line holding "<" (markup or code keeps its entities).
+    # ftfy.fix_text applies it to the rest of a text once one line holds "<"; per line, removing such
+    # a line later (a stray "<" on its own) cannot change what cleaning the output again decodes.
+    unescape_html: str = "auto"  # "auto", "always", "never"
     uncurl_quotes: bool = False  # curly quotes carry information; straightening them is opt-in
     fix_latin_ligatures: bool = True  # "ﬁ" -> "fi"
     fix_character_width: bool = False  # ftfy's width fix rewrites CJK text's fullwidth punctuation: opt-in
@@ -126,12 +129,11 @@ class FastFtfy:
             starts.add(text.rfind("\n", 0, m.start()) + 1)
         unescape = self.config.unescape_html
         if unescape:
-            limit = len(text)
-            if unescape == "auto":  # ftfy stops unescaping at the first segment holding "<", for good
-                lt = text.find("<")
-                limit = text.rfind("\n", 0, lt) + 1 if lt >= 0 else len(text)
-            for m in self.entity.finditer(text, 0, limit):
-                starts.add(text.rfind("\n", 0, m.start()) + 1)
+            for m in self.entity.finditer(text):
+                start = text.rfind("\n", 0, m.start()) + 1
+                if unescape == "auto" and "<" in text[start:text.find("\n", m.start()) + 1 or len(text)]:
+                    continue  # (ftfy's auto: no unescaping on a line holding "<")
+                starts.add(start)
         if self.config.fix_encoding and not text.isascii():
             # ftfy's badness regex is slow (~4 MB/s): run it only on lines a cheap necessary
             # condition flags, one line at a time (segment = line with its newline)
@@ -154,18 +156,11 @@ class FastFtfy:
         starts = self.candidates(text)
         if not starts:
             return text, []
-        auto_off = None
-        if cfg.unescape_html == "auto":
-            lt = text.find("<")
-            auto_off = text.rfind("\n", 0, lt) + 1 if lt >= 0 else None
         out, changes, pos = [], [], 0
         for start in starts:
             end = text.find("\n", start) + 1 or len(text)
             seg = text[start:end]
-            seg_cfg = cfg
-            if auto_off is not None and start >= auto_off:
-                seg_cfg = cfg._replace(unescape_html=False)
-            fixed, steps = self.ftfy.fix_and_explain(seg, seg_cfg)
+            fixed, steps = self.ftfy.fix_and_explain(seg, cfg)  # (auto: ftfy looks for "<" in seg)
             if fixed != seg:
                 out.append(text[pos:start])
                 out.append(fixed)
@@ -185,7 +180,7 @@ class FastFtfy:
         return self.ftfy.fix_and_explain(seg, cfg)
 
     def _fix_all(self, text: str):
-        """Every segment, exactly as ftfy.fix_text cuts them (for texts with very long lines)."""
+        """Every segment, cut as ftfy.fix_text cuts each line (for texts with very long lines)."""
         cfg = self.config
         out, changes, pos = [], [], 0
         while pos < len(text):
@@ -193,6 +188,8 @@ class FastFtfy:
             if brk - pos > cfg.max_decode_length:
                 brk = pos + cfg.max_decode_length
             seg = text[pos:brk]
+            if pos == 0 or text[pos - 1] == "\n":
+                cfg = self.config  # a new line: "auto" looks at this line's "<" only
             if cfg.unescape_html == "auto" and "<" in seg:
                 cfg = cfg._replace(unescape_html=False)
             fixed, steps = self.ftfy.fix_and_explain(seg, cfg)
@@ -391,12 +388,11 @@ class Stage:
         """Run the line steps again on every changed line until it stops changing: one step can
         uncover work for another (a removed glyph frees mojibake for ftfy, ftfy turns an entity into
         the opening quote a truncated sequence needed), and a second run must find nothing to do."""
-        lt = text.find("<")
         auto = self.options.unescape_html == "auto"
         for i, line in enumerate(cur):
             if line is None or line == lines[i] or "\n" in line:
                 continue
-            no_unescape = auto and 0 <= lt and text.count("\n", 0, lt) <= i
+            no_unescape = auto and "<" in line
             newline = "\n" if i < len(cur) - 1 else ""
             for _ in range(4):
                 start = line
