@@ -286,7 +286,7 @@ class Stage:
         if self.options.garbage_lines or self.options.stray_glyphs:
             self._garbage(text, cur, edits)
         if edits:
-            self._settle(text, lines, cur, edits)
+            self._settle(lines, cur, edits)
         if not edits:
             return doc
         doc.edits.extend(edits)
@@ -384,7 +384,7 @@ class Stage:
                 edits.append(Edit(self.name, "encoding.stray_glyph", "replace", line, new, i + 1))
                 cur[i] = new
 
-    def _settle(self, text: str, lines: list[str], cur: list, edits: list[Edit]) -> None:
+    def _settle(self, lines: list[str], cur: list, edits: list[Edit]) -> None:
         """Run the line steps again on every changed line until it stops changing: one step can
         uncover work for another (a removed glyph frees mojibake for ftfy, ftfy turns an entity into
         the opening quote a truncated sequence needed), and a second run must find nothing to do."""

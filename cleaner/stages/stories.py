@@ -59,6 +59,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import groupby
 from importlib import resources
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -1161,8 +1162,9 @@ class Stage:
         while found:
             before, after = lines[:found[0].line - 1], lines[found[0].line - 1:]
             above = [x for x in before if x.strip()][-2:] + _removed_above(doc, found[0].line)
-            if self._main_holds(_prose_words(join_lines(before)), _prose_words(join_lines(after)), found[0],
-                               join_lines(before)) and not (
+            text_before = join_lines(before)
+            if self._main_holds(_prose_words(text_before), _prose_words(join_lines(after)), found[0],
+                               text_before) and not (
                     _names_page(above + after, names) and not _names_page(before, names)):
                 break
             # (the page's <title> or headline names the story after the cut, or a headline right
@@ -1265,19 +1267,14 @@ def _cards(text: str) -> bool:
     prose = [_prose(x) and not (k + 1 < len(paras) and excerpt[k + 1] and len(x.split()) <= CARD_TITLE_WORDS)
              for k, x in enumerate(paras)]
     cards = units = 0
-    k = 0
-    while k < len(paras):
-        if prose[k]:
-            run = k
-            while run < len(paras) and prose[run]:
-                run += 1
-            units += 1
-            titled = k > 0 and not prose[k - 1]
-            if titled and run - k == 1 and (len(paras[k].split()) <= CARD_WORDS or excerpt[k]):
-                cards += 1
-            k = run
-        else:
-            k += 1
+    for is_prose, run in groupby(range(len(paras)), key=prose.__getitem__):
+        if not is_prose:
+            continue
+        run = list(run)
+        units += 1
+        k = run[0]  # (a run after the first line follows a non-prose line: a title)
+        if k > 0 and len(run) == 1 and (len(paras[k].split()) <= CARD_WORDS or excerpt[k]):
+            cards += 1
     return cards >= CARDS_MIN and cards >= CARDS_SHARE * units and 2 * cards >= CARDS_SHARE * len(paras)
 
 
