@@ -129,9 +129,13 @@ class FastFtfy:
             starts.add(text.rfind("\n", 0, m.start()) + 1)
         unescape = self.config.unescape_html
         if unescape:
+            line_end = -1  # (each line is looked at once, however many entities it holds)
             for m in self.entity.finditer(text):
+                if m.start() < line_end:
+                    continue
                 start = text.rfind("\n", 0, m.start()) + 1
-                if unescape == "auto" and "<" in text[start:text.find("\n", m.start()) + 1 or len(text)]:
+                line_end = text.find("\n", m.start()) + 1 or len(text)
+                if unescape == "auto" and "<" in text[start:line_end]:
                     continue  # (ftfy's auto: no unescaping on a line holding "<")
                 starts.add(start)
         if self.config.fix_encoding and not text.isascii():
