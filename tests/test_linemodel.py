@@ -206,6 +206,19 @@ def test_inner_prose_keeps_long_sentences_between_kept_lines_only():
     assert linemodel.inner_prose(lines[:3], words[:3], p[:3]) == p[:3]  # one kept line: no inside
 
 
+def test_unsure_bar_lowers_the_bar_only_where_the_scorer_is_unsure_of_more_than_it_keeps():
+    words = [2, 40, 30, 30, 30, 3]  # a menu item, four sentence lines, a footer link
+    p = [0.02, 0.7, 0.3, 0.25, 0.1, 0.01]  # 40 words kept, 60 unsure (>= 0.2), 30 sure to go
+    out = linemodel.unsure_bar(words, p, floor=0.2, min_words=50)
+    assert [x >= 0.5 for x in out] == [False, True, True, True, False, False]
+    assert out[3] == 0.5 + (0.25 - 0.2) * 0.5 / 0.8 and out[0] == 0.02 * 0.5 / 0.2  # monotone: order kept
+    assert linemodel.unsure_bar(words, p, floor=0.2, min_words=61) == p  # too few unsure words
+    keeps_more = [0.02, 0.7, 0.9, 0.25, 0.1, 0.01]  # 70 kept vs 30 unsure: the scorer decided
+    assert linemodel.unsure_bar(words, keeps_more, floor=0.2, min_words=10) == keeps_more
+    short = [2, 7, 7, 7, 7, 3]  # lines under 8 words are no evidence either way
+    assert linemodel.unsure_bar(short, p, floor=0.2, min_words=1) == p
+
+
 def test_evidence_cache_gives_the_same_scores():
     lines = NAV + ARTICLE + FOOT
     cache: dict = {}
