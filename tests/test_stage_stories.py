@@ -560,3 +560,20 @@ def test_a_headed_story_twenty_times_as_long_makes_a_short_main_part_its_intro(a
     stage.detector = _LineDetector(head)
     doc = stage(Document(id="t.txt", text=text))
     assert [first_line(s.text) for s in doc.stories] == ([head] if splits else [])
+
+
+def test_teaser_listing_is_title_and_teaser_pairs_from_the_first_line():
+    from cleaner.stages.stories import _teaser_listing
+    pairs = [(f"Harbour town {k} opens a new ferry route", f"Residents of the {k} district waited eleven "
+              "years for a crossing that now takes twenty minutes") for k in range(6)]
+    listing = join_lines([x for p in pairs for x in (*p, "")])
+    assert _teaser_listing(listing)
+    assert _teaser_listing(join_lines([listing, "Sailing clubs", "Tide tables"]))  # a few bare titles among them
+    intro = "Every ferry route the council opened this year, with the date of its first crossing, is listed below."
+    assert not _teaser_listing(join_lines([intro, "", listing]))  # a listicle opens with an intro
+    assert not _teaser_listing(join_lines(["Ferries of the year", "", "3 March 2024", "", listing]))  # or a header
+    short = join_lines([x for k, p in enumerate(pairs) for x in (p[0], f"Route {k} opens soon", "")])
+    assert not _teaser_listing(short)  # title under title: a list of links, left to the other rules
+    article = join_lines([f"The ferry crossed the bay for the {k}th time today, and the crew said the new "
+                          "route had changed how the islanders shop, work and visit their families." for k in range(8)])
+    assert not _teaser_listing(article)

@@ -116,6 +116,7 @@ PREAMBLE_EXTREME_RATIO = 20  # ... even under the new story's own header, before
 # A main story made of cards (a title line over one short paragraph or an excerpt ending in "..."),
 # before a longer story: a menu's or a listing's teasers, the page's article comes after them
 CARD_WORDS, CARD_TITLE_WORDS, CARDS_MIN, CARDS_SHARE, CARDS_RATIO = 40, 15, 3, 0.75, 1.5
+TEASER_PAIRS_MIN, TEASER_SHARE = 5, 0.6  # a split-off part this much made of teaser pairs is a listing
 # A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
 HEADER_SUBSTITUTES, HEADERLESS_EXTRA = ("page_end", "html_article", "ending", "box"), 1.0
 W_PAGE_END = 1.5  # a removed page footer between two prose blocks
@@ -1007,7 +1008,8 @@ class Stage:
                 boilerplate: bool) -> tuple[Document, list[tuple[Boundary, Document]], list[tuple[Boundary, Document]]]:
         """Each part as a re-clean leaves it. Returns (main, stories, dropped): a piece a re-clean
         splits off the main story is a story only if it would be one here (the rule for a short
-        part before a longer story); otherwise it is dropped, like such a part is."""
+        part before a longer story); otherwise it is dropped, like such a part is. A teaser listing
+        is dropped too."""
         out: list[tuple[Boundary, Document]] = []
         for b, c in stories:
             r = self._again(c.text, depth, boilerplate)
@@ -1032,7 +1034,10 @@ class Stage:
             main = replace(main, text=r.text, edits=[*main.edits, *(_renumbered(e, line_map) for e in self._removals(r))])
             out = head + out
             dropped.reverse()
-        return main, out, dropped
+        # A part that is a listing of other stories (a title, one line of teaser, the next title) is
+        # no story: it goes, as the boilerplate stage's lists do.
+        dropped += [(replace(b, rule="stories.teasers"), s) for b, s in out if _teaser_listing(s.text)]
+        return main, [(b, s) for b, s in out if not _teaser_listing(s.text)], dropped
 
     def _meta(self, doc: Document, found: list[Boundary], mode: str) -> dict:
         meta = dict(doc.metadata)
@@ -1122,7 +1127,7 @@ class Stage:
             again, kept, dropped = self._settle(again, kept, depth, True)
         found = [b for b, _ in kept]
         meta = self._meta(doc, found, mode)
-        if not found or again is None:
+        if again is None or not (found or dropped):
             return replace(doc, metadata=meta), frozenset(no_story)
         main = again.text
         edits = [e for e in doc.edits if e.stage != "boilerplate"] + list(again.edits)
@@ -1276,6 +1281,25 @@ def _cards(text: str) -> bool:
         if k > 0 and len(run) == 1 and (len(paras[k].split()) <= CARD_WORDS or excerpt[k]):
             cards += 1
     return cards >= CARDS_MIN and cards >= CARDS_SHARE * units and 2 * cards >= CARDS_SHARE * len(paras)
+
+
+def _teaser_listing(text: str) -> bool:
+    """Whether a text is mostly teaser pairs from its first line on: a title line (at most
+    CARD_TITLE_WORDS words, no sentence end) over one line of 8 to CARD_WORDS words that is no
+    title -- a "more stories" listing. An article's paragraphs run on under its subheadings; a listicle of such pairs
+    opens with an intro, or with its headline over a date line or byline."""
+    paras = [x.strip() for x in text.split("\n") if x.strip()]
+    title = [len(x.split()) <= CARD_TITLE_WORDS and not _TERMINAL.search(x) for x in paras]
+    pairs = k = 0
+    while k + 1 < len(paras):
+        if title[k] and not title[k + 1] and 8 <= len(paras[k + 1].split()) <= CARD_WORDS:
+            pairs += 1
+            k += 2
+        elif not pairs:
+            return False  # an intro, or a headline over a date line: a story (a listicle's) starts so
+        else:
+            k += 1
+    return pairs >= TEASER_PAIRS_MIN and 2 * pairs >= TEASER_SHARE * len(paras)
 
 
 def _prose_words(text: str) -> int:
