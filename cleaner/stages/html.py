@@ -106,6 +106,15 @@ def _hidden(el) -> bool:
     return False
 
 
+def _set_text(el, attr: str, value: str, clean) -> None:
+    """Set el.text or el.tail (`attr`) to `value`, cleaned if lxml refuses it (a parsed tree can hold
+    control characters that lxml will not take back)."""
+    try:
+        setattr(el, attr, value)
+    except ValueError:
+        setattr(el, attr, clean(value))
+
+
 def _prefix(el, attr: str, marker: str, clean) -> None:
     """Put `marker` before el.text or el.tail (`attr`); lxml refuses strings holding characters XML
     forbids, and those are cleaned then."""
@@ -288,9 +297,9 @@ class _Page:
                 if h.tail:
                     prev, parent = h.getprevious(), h.getparent()
                     if prev is not None:
-                        prev.tail = (prev.tail or "") + h.tail
+                        _set_text(prev, "tail", (prev.tail or "") + h.tail, self._clean)
                     else:
-                        parent.text = (parent.text or "") + h.tail
+                        _set_text(parent, "text", (parent.text or "") + h.tail, self._clean)
                     h.tail = None
                 el.addprevious(h)
                 return
