@@ -543,15 +543,16 @@ class LineModel:
         return self.stage2.proba(np.hstack([X, C])).tolist()
 
     def predict(self, lines: Sequence[str], hints: Sequence[dict] | None = None,
-                cache: dict | None = None) -> list[float]:
+                cache: dict | None = None, lower_bar: bool = True) -> list[float]:
         """This model alone, with the document-level checks (the module's predict() combines the
-        HTML and text models)."""
+        HTML and text models). `lower_bar`: see finish()."""
         if not lines:
             return []
         words = word_counts(lines)
         if too_little_context(words):
             return [1.0] * len(lines)
-        return finish(lines, words, self.scores(lines, hints, cache), page=hints is not None)
+        return finish(lines, words, self.scores(lines, hints, cache), page=hints is not None,
+                      lower_bar=lower_bar)
 
 
 # A document with fewer lines or words than this gives the model nothing to judge a line against

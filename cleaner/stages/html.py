@@ -108,7 +108,8 @@ def _hidden(el) -> bool:
 
 def _set_text(el, attr: str, value: str, clean) -> None:
     """Set el.text or el.tail (`attr`) to `value`, cleaned if lxml refuses it (a parsed tree can hold
-    control characters that lxml will not take back)."""
+    control characters that lxml will not take back; the value is built before the set, which loses
+    the old text when it fails)."""
     try:
         setattr(el, attr, value)
     except ValueError:
@@ -116,13 +117,8 @@ def _set_text(el, attr: str, value: str, clean) -> None:
 
 
 def _prefix(el, attr: str, marker: str, clean) -> None:
-    """Put `marker` before el.text or el.tail (`attr`); lxml refuses strings holding characters XML
-    forbids, and those are cleaned then."""
-    value = getattr(el, attr)
-    try:
-        setattr(el, attr, marker + (value or ""))
-    except ValueError:
-        setattr(el, attr, marker + clean(value))
+    """Put `marker` before el.text or el.tail (`attr`)."""
+    _set_text(el, attr, marker + (getattr(el, attr) or ""), clean)
 
 
 def _lines_of(marked: str) -> str:
@@ -311,15 +307,8 @@ class _Page:
         blocks = list(self.root.iter(*BLOCK))
         clean = self._clean
         for k, el in enumerate(blocks):
-            text, tail = el.text, el.tail
-            try:
-                el.text = f"\ufdd0s{k}\ufdd1{text or ''}"
-            except ValueError:  # lxml refuses some characters the parser kept (a failed set loses the text)
-                el.text = f"\ufdd0s{k}\ufdd1{clean(text)}"
-            try:
-                el.tail = f"\ufdd0e{k}\ufdd1{tail or ''}"
-            except ValueError:
-                el.tail = f"\ufdd0e{k}\ufdd1{clean(tail)}"
+            _prefix(el, "text", f"\ufdd0s{k}\ufdd1", clean)
+            _prefix(el, "tail", f"\ufdd0e{k}\ufdd1", clean)
         for br in self.root.iter("br"):
             _prefix(br, "tail", _BR, clean)
         for a in self.root.iter("a"):

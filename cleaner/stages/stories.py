@@ -1036,8 +1036,13 @@ class Stage:
             dropped.reverse()
         # A part that is a listing of other stories (a title, one line of teaser, the next title) is
         # no story: it goes, as the boilerplate stage's lists do.
-        dropped += [(replace(b, rule="stories.teasers"), s) for b, s in out if _teaser_listing(s.text)]
-        return main, [(b, s) for b, s in out if not _teaser_listing(s.text)], dropped
+        stories_out = []
+        for b, s in out:
+            if _teaser_listing(s.text):
+                dropped.append((replace(b, rule="stories.teasers"), s))
+            else:
+                stories_out.append((b, s))
+        return main, stories_out, dropped
 
     def _meta(self, doc: Document, found: list[Boundary], mode: str) -> dict:
         meta = dict(doc.metadata)
@@ -1286,8 +1291,8 @@ def _cards(text: str) -> bool:
 def _teaser_listing(text: str) -> bool:
     """Whether a text is mostly teaser pairs from its first line on: a title line (at most
     CARD_TITLE_WORDS words, no sentence end) over one line of 8 to CARD_WORDS words that is no
-    title -- a "more stories" listing. An article's paragraphs run on under its subheadings; a listicle of such pairs
-    opens with an intro, or with its headline over a date line or byline."""
+    title -- a "more stories" listing. An article's paragraphs run on under its subheadings; a
+    listicle of such pairs opens with an intro, or with its headline over a date line or byline."""
     paras = [x.strip() for x in text.split("\n") if x.strip()]
     title = [len(x.split()) <= CARD_TITLE_WORDS and not _TERMINAL.search(x) for x in paras]
     pairs = k = 0
