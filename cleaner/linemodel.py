@@ -257,7 +257,8 @@ def _hint_row(h: dict | None, class_vocab: dict[str, float]) -> list[float]:
         min(1.0, float(h.get("link_chars") or 0) / chars), float(h.get("depth") or 0),
         float(bool(h.get("in_article"))), float(bool(h.get("in_main"))), float(bool(h.get("heading"))),
         float(bool(h.get("li"))), float(bool(h.get("class_hint"))),
-        (sum(lo) / len(lo)) if lo else 0.0, min(lo, default=0.0), max(lo, default=0.0)]
+        # fsum: a set's order follows the string hash, which differs per process
+        (math.fsum(lo) / len(lo)) if lo else 0.0, min(lo, default=0.0), max(lo, default=0.0)]
 
 
 def line_features(lines: Sequence[str], hints: Sequence[dict] | None, vocab: dict[str, float],

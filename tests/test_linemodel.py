@@ -279,3 +279,19 @@ def test_guess_language_counts_stopwords():
     toks = [["The", "cat", "and", "the", "dog"], ["Der", "Hund", "und", "die", "Katze", "und", "der"]]
     assert linemodel.guess_language(toks, sw) == "de"
     assert linemodel.guess_language([["xyzzy"]], sw) == ""
+
+
+def test_class_hint_evidence_does_not_depend_on_the_string_hash():
+    # A set of class words iterates in hash order, which differs per process; 0.1 + 0.2 + 0.3 sums to
+    # a different float in different orders, so a plain sum gave pages different scores per process.
+    import os
+    import subprocess
+    import sys
+
+    code = ("from cleaner import linemodel; "
+            "print(repr(linemodel._hint_row({'tag': 'div', 'class_hint': 'alpha beta gamma delta'}, "
+            "{'alpha': 0.1, 'beta': 0.2, 'gamma': 0.3, 'delta': 0.7})))")
+    rows = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+            for seed in range(8)}
+    assert len(rows) == 1
