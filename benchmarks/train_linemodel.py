@@ -4,6 +4,7 @@
     python benchmarks/train_linemodel.py --export        # train on all sets, write the text weights
     python benchmarks/train_linemodel.py --export --html # the same for the HTML model
     python benchmarks/train_linemodel.py --insample      # train on all, score each set (optimistic)
+    python benchmarks/train_linemodel.py --cv 3          # 3-fold over pages: sources seen, pages not
 
 The shipped weights (reproducible: seeded, deterministic lightgbm, `pip install lightgbm`):
     python benchmarks/train_linemodel.py --export --aug-gold 0.6 --rounds 160 --leaves 23   # text
@@ -255,11 +256,13 @@ def stage_loop(model, lines, hints=None, passes=4):
 
 def evaluate(model, docs, html=False):
     """(score, share of words a re-run removes, share of gold words dropped when the gold text is the
-    input, gold documents touched). The model runs as in the stage (stage_loop)."""
-    kept = [stage_loop(model, d.lines, d.hints if html else None) for d in docs]
+    input, gold documents touched). The model runs as in the stage (stage_loop). `model` may be a
+    list, one model per document (cross-validation: each page scored by a model that never saw it)."""
+    models = model if isinstance(model, list) else [model] * len(docs)
+    kept = [stage_loop(m, d.lines, d.hints if html else None) for m, d in zip(models, docs)]
     sc = aeb.score((d.name, d.gold, "\n".join(k)) for d, k in zip(docs, kept))
     removed2 = tot2 = 0
-    for k in kept:  # idempotence: the output cleaned again, as text
+    for model, k in zip(models, kept):  # idempotence: the output cleaned again, as text
         if not k:
             continue
         p = model.predict(k, None)
@@ -267,7 +270,7 @@ def evaluate(model, docs, html=False):
         removed2 += sum(t for t, s in zip(nt, p) if s < 0.5)
         tot2 += sum(nt)
     gold_dropped = gold_tot = docs_hurt = 0
-    for d in docs:  # clean text: gold texts as input
+    for model, d in zip(models, docs):  # clean text: gold texts as input
         gl = [x for x in d.gold.splitlines() if x.strip()]
         if not gl:
             continue
@@ -311,6 +314,26 @@ def build(train_docs, html=False, aug_gold=0.3, guard_cfg=None, self_aug=False):
     return lm.LineModel(d, vocab), d, vocab
 
 
+def fold_of(name: str, folds: int) -> int:
+    """A page's cross-validation fold: a hash of its name (stable across runs and machines)."""
+    import zlib
+
+    return zlib.crc32(name.encode()) % folds
+
+
+def cross_validate(data, sets, folds, html=False, aug_gold=0.3, guard_cfg=None, self_aug=False):
+    """{set: per-document models}: each page is scored by a model trained on the other folds of
+    every set (pages of the sources it was trained on, but not these pages)."""
+    docs = [d for s in sets for d in data[s]]
+    model_of = {}
+    for k in range(folds):
+        model, _, _ = build([d for d in docs if fold_of(d.name, folds) != k], html, aug_gold, guard_cfg, self_aug)
+        for d in docs:
+            if fold_of(d.name, folds) == k:
+                model_of[d.set, d.name] = model
+    return {s: [model_of[s, d.name] for d in data[s]] for s in sets}
+
+
 def load(sets, html=False, source="pipe"):
     if html:
         return {s: lm_data.load_pipeline_set(s, "html") for s in sets}
@@ -332,6 +355,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--loso", action="store_true")
     ap.add_argument("--insample", action="store_true")
+    ap.add_argument("--cv", type=int, default=0, metavar="K",
+                    help="K-fold cross-validation over the pages of all sets (pages unseen, sources seen)")
     ap.add_argument("--export", action="store_true")
     ap.add_argument("--html", action="store_true")
     ap.add_argument("--sets", default=",".join(lm_data.SETS))
@@ -367,6 +392,10 @@ def main(argv=None):
             train = [d for s in sets if s != held for d in data[s]]
             model, _, _ = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
             lines.append(report("loso", held, evaluate(model, data[held], a.html)))
+    if a.cv:
+        per_doc = cross_validate(data, sets, a.cv, a.html, a.aug_gold, guard_cfg, a.self_aug)
+        for s in sets:
+            lines.append(report(f"cv{a.cv}", s, evaluate(per_doc[s], data[s], a.html)))
     if a.insample or a.export:
         train = [d for s in sets for d in data[s]]
         model, d, vocab = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
