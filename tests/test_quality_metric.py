@@ -101,3 +101,16 @@ def test_agrees_with_shared_score_py(tmp_path):
     assert mine.empty == theirs["empty"]
     for name, r in theirs["per_doc"].items():
         assert mine.per_doc[name]["f1"] == pytest.approx(r["f1"], abs=1e-9)
+
+
+def test_stories_benchmark_boundary_is_where_b_starts():
+    import stories as bench
+
+    b_part = ["Harbour Ferry Returns", "", "Updated: May 2, 2024", "", "2 May 2024", "The ferry sailed again.", "More."]
+    # at the inserted header, or at B's first kept line when the header and B's date line went
+    assert bench.starts_at_header(b_part, "Story A text.", "Harbour Ferry Returns\n\nThe ferry sailed again.")
+    assert bench.starts_at_header(b_part, "Story A text.", "The ferry sailed again.\n\nMore.")
+    # a line of B left in the main story: the split came too late
+    assert not bench.starts_at_header(b_part, "Story A text.\n\nThe ferry sailed again.", "More.")
+    # the split-off part starts with a line that is not B's (too early, inside A)
+    assert not bench.starts_at_header(b_part, "Story A", "Story A text.\n\nHarbour Ferry Returns")
