@@ -577,3 +577,15 @@ def test_teaser_listing_is_title_and_teaser_pairs_from_the_first_line():
     article = join_lines([f"The ferry crossed the bay for the {k}th time today, and the crew said the new "
                           "route had changed how the islanders shop, work and visit their families." for k in range(8)])
     assert not _teaser_listing(article)
+
+
+def test_comment_thread_after_an_article_is_not_split_off(monkeypatch):
+    # The boilerplate stage removes each comment's "Posted by: ... at <date>" line; the comment that
+    # follows one opens with a headline-like line and changes the subject. Prose interrupted by such
+    # removed lines from its first lines on is a comment thread, not a second story.
+    import cleaner.stages.stories as stories
+
+    raw = (HERE / "comment_thread.txt").read_bytes()
+    assert not cleaner.clean(raw, doc_id="thread.txt").stories
+    monkeypatch.setattr(stories, "COMMENT_META_LINES", 0)  # without the check: split off as a story
+    assert cleaner.clean(raw, doc_id="thread.txt").stories

@@ -116,6 +116,8 @@ PREAMBLE_EXTREME_RATIO = 20  # ... even under the new story's own header, before
 # A main story made of cards (a title line over one short paragraph or an excerpt ending in "..."),
 # before a longer story: a menu's or a listing's teasers, the page's article comes after them
 CARD_WORDS, CARD_TITLE_WORDS, CARDS_MIN, CARDS_SHARE, CARDS_RATIO = 40, 15, 3, 0.75, 1.5
+COMMENT_META_LINES = 6  # removed lines a comment's header takes at most (name, date, "Reply", ...)
+COMMENT_LOOKAHEAD = 8  # ... looked for between the first lines of prose after a story's header
 TEASER_PAIRS_MIN, TEASER_SHARE = 5, 0.6  # a split-off part this much made of teaser pairs is a listing
 # A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
 HEADER_SUBSTITUTES, HEADERLESS_EXTRA = ("page_end", "html_article", "ending", "box"), 1.0
@@ -718,6 +720,13 @@ class Detector:
         stamps = sum(1 for x in info[zone_end + 1:zone_end + 1 + 2 * o.lead_lines] if x.date == 2 or x.byline or x.comment)
         if stamps >= 2:
             return self._reject(p, "date lines follow")
+        # ... the same when the boilerplate stage removed them: from its first lines on, the prose
+        # comes in pieces between a few removed lines with a date or a name ("Posted by ... at
+        # <date>", "Reply"), once per comment
+        first = next((r for r in range(zone_end, min(n, zone_end + o.lead_lines)) if info[r].prose), n)
+        if sum(1 for g in range(first + 1, min(n, first + COMMENT_LOOKAHEAD)) if info[g - 1].prose and info[g].prose
+               and len(gaps[g]) <= COMMENT_META_LINES and any(c in META_CATEGORIES for c in gaps[g])) >= 2:
+            return self._reject(p, "removed date lines follow")
         # a removed block between the last prose line before p and p
         cats = [c for g in range(last_prose + 1, p + 1) for c in gaps[g] if c not in IN_ARTICLE_CATEGORIES]
         box = any(c in BOX_CATEGORIES for c in cats)
