@@ -841,6 +841,8 @@ def test_cleaning_cleaned_eval_html_changes_nothing(eval_dir: Path) -> None:
 @example(b"We use cookies to improve your experience on our site.\r\n<html>", "f.txt")  # the tag, left first
 @example(b"<\n&#x110000;", "f.txt")  # a removed line's "<" stopped entity decoding below it, until a re-clean
 @example(b"\xcd\xac\x8d\xcd\xac\x8d\xb6", "f.txt")  # atheris: the C1 control \x8d splits mojibake until normalize drops it
+@example(b"<?xml version='1.0'?>&#x110000;", "f.txt")  # hypothesis: the tag went, its line's entity stayed escaped
+@example(b"caf\xe9<html>\xe2\x80\xa8&#x110000;", "f.txt")  # ... or a repaired U+2028 cut the line after the "<"
 def test_clean_bytes_never_crashes_and_is_idempotent(data: bytes, name: str) -> None:
     ft.check_clean_bytes(data, name)
 

@@ -392,47 +392,61 @@ class Stage:
         """Run the line steps again on every changed line until it stops changing: one step can
         uncover work for another (a removed glyph frees mojibake for ftfy, ftfy turns an entity into
         the opening quote a truncated sequence needed), and a second run must find nothing to do."""
-        auto = self.options.unescape_html == "auto"
         for i, line in enumerate(cur):
             if line is None or line == lines[i] or "\n" in line:
                 continue
-            no_unescape = auto and "<" in line
             newline = "\n" if i < len(cur) - 1 else ""
-            for _ in range(4):
-                start = line
-                if self.options.truncated_mojibake and "â€" in line:
-                    new = repair_truncated(line)
-                    if new != line:
-                        edits.append(Edit(self.name, "encoding.truncated_mojibake", "replace", line, new, i + 1))
-                        line = new
-                if self.fixer is not None:
-                    line = self._tidy_for_ftfy(line, i, edits)
-                    seg = line + newline
-                    fixed, steps = self.fixer.fix_segment(seg, no_unescape)
-                    if fixed != seg:
-                        for rule, before, after in self.fixer.explain(seg, fixed, steps):
-                            edits.append(Edit(self.name, rule, "replace", before.rstrip("\n"), after.rstrip("\n"),
-                                              i + 1))
-                        line = fixed[:-1] if newline and fixed.endswith("\n") else fixed
-                if "\n" in line:
-                    break
-                if self.options.stray_glyphs and _STRAY.search(line) and len(_LETTER.findall(line)) >= 3:
-                    new = _STRAY.sub(_stray_repl, line)
-                    edits.append(Edit(self.name, "encoding.stray_glyph", "replace", line, new, i + 1))
-                    line = new
-                if line == start:
-                    break
+            line = self._settle_line(line, i, newline, edits)
             body = line[:-1] if line.endswith("\r") else line  # (a CR at a line's end is a CRLF's)
             if LINE_SEPARATORS.search(body):
                 # ftfy's repair made a line separator ("â€¨" is U+2028): a line end, as _line_ends
-                # would make it on a second run
+                # would make it on a second run. There each piece is a line of its own, settled
+                # alone (a "<" in one no longer keeps the other's entities escaped; a piece that is
+                # garbage alone goes).
                 new = LINE_SEPARATORS.sub("\n", body) + line[len(body):]
                 edits.append(Edit(self.name, "encoding.line_ends", "replace", line, new, i + 1))
-                line = new
-            if line != cur[i] and "\n" not in line and self.options.garbage_lines and self._is_garbage(line, None):
+                pieces = new.split("\n")
+                kept = []
+                for k, piece in enumerate(pieces):
+                    piece = self._settle_line(piece, i, "\n" if k < len(pieces) - 1 else newline, edits)
+                    if "\n" not in piece and self.options.garbage_lines and self._is_garbage(piece, None):
+                        edits.append(Edit(self.name, "encoding.garbage_line", "remove", before=piece, line=i + 1))
+                        continue
+                    kept.append(piece)
+                line = "\n".join(kept) if kept else None
+            elif line != cur[i] and "\n" not in line and self.options.garbage_lines and self._is_garbage(line, None):
                 edits.append(Edit(self.name, "encoding.garbage_line", "remove", before=line, line=i + 1))
                 line = None
             cur[i] = line
+
+    def _settle_line(self, line: str, i: int, newline: str, edits: list[Edit]) -> str:
+        """The line steps on one line, again until it stops changing (at most four rounds)."""
+        no_unescape = self.options.unescape_html == "auto" and "<" in line
+        for _ in range(4):
+            start = line
+            if self.options.truncated_mojibake and "â€" in line:
+                new = repair_truncated(line)
+                if new != line:
+                    edits.append(Edit(self.name, "encoding.truncated_mojibake", "replace", line, new, i + 1))
+                    line = new
+            if self.fixer is not None:
+                line = self._tidy_for_ftfy(line, i, edits)
+                seg = line + newline
+                fixed, steps = self.fixer.fix_segment(seg, no_unescape)
+                if fixed != seg:
+                    for rule, before, after in self.fixer.explain(seg, fixed, steps):
+                        edits.append(Edit(self.name, rule, "replace", before.rstrip("\n"), after.rstrip("\n"),
+                                          i + 1))
+                    line = fixed[:-1] if newline and fixed.endswith("\n") else fixed
+            if "\n" in line:
+                break
+            if self.options.stray_glyphs and _STRAY.search(line) and len(_LETTER.findall(line)) >= 3:
+                new = _STRAY.sub(_stray_repl, line)
+                edits.append(Edit(self.name, "encoding.stray_glyph", "replace", line, new, i + 1))
+                line = new
+            if line == start:
+                break
+        return line
 
     def _is_garbage(self, line: str, main_script: str | None) -> bool:
         s = line.strip()
