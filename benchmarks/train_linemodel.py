@@ -262,19 +262,19 @@ def evaluate(model, docs, html=False):
     kept = [stage_loop(m, d.lines, d.hints if html else None) for m, d in zip(models, docs)]
     sc = aeb.score((d.name, d.gold, "\n".join(k)) for d, k in zip(docs, kept))
     removed2 = tot2 = 0
-    for model, k in zip(models, kept):  # idempotence: the output cleaned again, as text
+    for m, k in zip(models, kept):  # idempotence: the output cleaned again, as text
         if not k:
             continue
-        p = model.predict(k, None)
+        p = m.predict(k, None)
         nt = [len(_TOK.findall(x)) for x in k]
         removed2 += sum(t for t, s in zip(nt, p) if s < 0.5)
         tot2 += sum(nt)
     gold_dropped = gold_tot = docs_hurt = 0
-    for model, d in zip(models, docs):  # clean text: gold texts as input
+    for m, d in zip(models, docs):  # clean text: gold texts as input
         gl = [x for x in d.gold.splitlines() if x.strip()]
         if not gl:
             continue
-        p = model.predict(gl, None)
+        p = m.predict(gl, None)
         nt = [len(_TOK.findall(x)) for x in gl]
         dr = sum(t for t, s in zip(nt, p) if s < 0.5)
         gold_dropped += dr

@@ -380,13 +380,25 @@ class Stage:
             line = cur[i]
             if line is None or "\n" in line:
                 continue
-            if self.options.garbage_lines and self._is_garbage(line, main_script):
-                edits.append(Edit(self.name, "encoding.garbage_line", "remove", before=line, line=i + 1))
+            if self._garbage_line(line, i, main_script, edits):
                 cur[i] = None
-            elif self.options.stray_glyphs and _STRAY.search(line) and len(_LETTER.findall(line)) >= 3:
-                new = _STRAY.sub(_stray_repl, line)
-                edits.append(Edit(self.name, "encoding.stray_glyph", "replace", line, new, i + 1))
-                cur[i] = new
+            else:
+                cur[i] = self._stray_glyphs(line, i, edits)
+
+    def _garbage_line(self, line: str, i: int, main_script: str | None, edits: list[Edit]) -> bool:
+        """Whether `line` (input line i) goes as a garbage line; its removal is recorded if so."""
+        if not (self.options.garbage_lines and self._is_garbage(line, main_script)):
+            return False
+        edits.append(Edit(self.name, "encoding.garbage_line", "remove", before=line, line=i + 1))
+        return True
+
+    def _stray_glyphs(self, line: str, i: int, edits: list[Edit]) -> str:
+        """`line` without its stray glyphs (a line of three letters or more), the change recorded."""
+        if not (self.options.stray_glyphs and _STRAY.search(line) and len(_LETTER.findall(line)) >= 3):
+            return line
+        new = _STRAY.sub(_stray_repl, line)
+        edits.append(Edit(self.name, "encoding.stray_glyph", "replace", line, new, i + 1))
+        return new
 
     def _settle(self, lines: list[str], cur: list, edits: list[Edit]) -> None:
         """Run the line steps again on every changed line until it stops changing: one step can
@@ -409,13 +421,10 @@ class Stage:
                 kept = []
                 for k, piece in enumerate(pieces):
                     piece = self._settle_line(piece, i, "\n" if k < len(pieces) - 1 else newline, edits)
-                    if "\n" not in piece and self.options.garbage_lines and self._is_garbage(piece, None):
-                        edits.append(Edit(self.name, "encoding.garbage_line", "remove", before=piece, line=i + 1))
-                        continue
-                    kept.append(piece)
+                    if "\n" in piece or not self._garbage_line(piece, i, None, edits):
+                        kept.append(piece)
                 line = "\n".join(kept) if kept else None
-            elif line != cur[i] and "\n" not in line and self.options.garbage_lines and self._is_garbage(line, None):
-                edits.append(Edit(self.name, "encoding.garbage_line", "remove", before=line, line=i + 1))
+            elif line != cur[i] and "\n" not in line and self._garbage_line(line, i, None, edits):
                 line = None
             cur[i] = line
 
@@ -440,10 +449,7 @@ class Stage:
                     line = fixed[:-1] if newline and fixed.endswith("\n") else fixed
             if "\n" in line:
                 break
-            if self.options.stray_glyphs and _STRAY.search(line) and len(_LETTER.findall(line)) >= 3:
-                new = _STRAY.sub(_stray_repl, line)
-                edits.append(Edit(self.name, "encoding.stray_glyph", "replace", line, new, i + 1))
-                line = new
+            line = self._stray_glyphs(line, i, edits)
             if line == start:
                 break
         return line
