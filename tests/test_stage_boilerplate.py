@@ -501,9 +501,20 @@ max_words = 10
 reason = "anywhere in a short line"
 examples = ["Win the LOTTERY"]
 counterexamples = ["Win the raffle"]
+
+[[rule]]
+id = "xx.test.lookahead"
+category = "meta"
+pattern = '(?i)^(?=.*\\bregistered no)(?!.*said).{5,80}$'
+max_words = 12
+reason = "a literal required only inside a lookahead"
+examples = ["Acme Ltd, Registered No 123"]
+counterexamples = ["Acme said it is registered no longer"]
 ''', "user.toml").rules
     group = _RuleGroup(rules)
-    for line in ["bye bye", "bye now", "Win the LOTTERY", "Win the raffle", "ıt's the lottery", "x"]:
+    assert all(e[1] is not None for e in group._rest)  # the lookahead's literal is a factor
+    for line in ["bye bye", "bye now", "Win the LOTTERY", "Win the raffle", "ıt's the lottery", "x",
+                 "Acme Ltd, Registered No 123", "Acme said it is registered no longer", "REGISTERED NO", "registered"]:
         assert _fast(group, line) == _naive(rules, line)
 
 

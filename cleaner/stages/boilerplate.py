@@ -354,6 +354,8 @@ def _factor_options(sre, items) -> list[set[str]]:
             options += _factor_options(sre, list(av[2]))
         elif op is sre.IN and len(av) <= 8 and all(o is sre.LITERAL for o, _ in av):
             options.append({_fold(chr(a)) for _, a in av})
+        elif op is sre.ASSERT:  # what a lookahead (or lookbehind) requires is in the line too
+            options += _factor_options(sre, list(av[1]))
     return [o for o in options if o and "" not in o]
 
 

@@ -67,6 +67,7 @@ from typing import Any
 from ..document import Document, Edit
 from ..memo import Memo
 from ..textutil import join_lines
+from .boilerplate import _RuleGroup
 
 MODES = ("split", "keep", "drop")
 
@@ -202,25 +203,11 @@ def _stopwords() -> frozenset[str]:
     return frozenset(w for words in data.values() for w in words)
 
 
-def _prefilter(rules) -> re.Pattern | None:
-    """One alternation of a group's patterns: a line none of them matches needs no rule-by-rule
-    check (most lines)."""
-    if not rules:
-        return None
-    from ..rules import scoped
-    try:
-        return re.compile("|".join(scoped(r.pattern) for r in rules))
-    except (re.error, TypeError):
-        return None
-
-
-def _rule_matches(rules, categories: set[str], text: str, pre: re.Pattern | None = None) -> str | None:
-    if not rules or (pre is not None and not pre.search(text)):
-        return None
-    for r in rules:
-        if r.category in categories and r.find(text) is not None:
-            return r.category
-    return None
+def _first_category(group, text: str, words: int) -> str | None:
+    """The category of the first rule of `group` (a boilerplate _RuleGroup: indexed, so a line only
+    meets the rules that could match it) that matches `text`."""
+    hit = group.find(text, words)
+    return hit[0].category if hit else None
 
 
 def _date_kind(s: str) -> int:
@@ -255,7 +242,8 @@ class Classifier:
         self.meta_rules = tuple(r for r in rules if r.category in META_CATEGORIES and r.match in ("line", "block", "prefix"))
         self.comment_rules = tuple(r for r in rules if r.category == "comments" and r.match in ("line", "block"))
         self.end_rules = tuple(r for r in rules if r.category in ENDING_CATEGORIES and r.match in ("line", "block"))
-        self.meta_pre, self.comment_pre, self.end_pre = map(_prefilter, (self.meta_rules, self.comment_rules, self.end_rules))
+        self.meta_group, self.comment_group, self.end_group = (
+            _RuleGroup(rs) for rs in (self.meta_rules, self.comment_rules, self.end_rules))
         # line text -> its LineInfo (treated as read-only): split-off parts are looked at again
         self._memo = Memo(CLASSIFIER_MEMO_LINES)
 
@@ -276,7 +264,7 @@ class Classifier:
         date = 0
         if n <= 14 and not (terminal and s.endswith(".") and n >= 6):
             date = _date_kind(s)
-        meta_cat = _rule_matches(self.meta_rules, set(META_CATEGORIES), s, self.meta_pre) if n <= 25 else None
+        meta_cat = _first_category(self.meta_group, s, n) if n <= 25 else None
         if meta_cat and META_CATEGORIES[meta_cat] == "date":
             date = max(date, 2)
         byline = bool(meta_cat and META_CATEGORIES[meta_cat] == "byline")
@@ -285,11 +273,11 @@ class Classifier:
         ending = n <= 15 and not _SENTENCE_BREAK.search(s) and (
             (s.startswith("(") and s.endswith(")")) or "©" in s
             or (bool(_DASH_START.match(s)) and not terminal)
-            or _rule_matches(self.end_rules, ENDING_CATEGORIES, s, self.end_pre) is not None)
+            or _first_category(self.end_group, s, n) is not None)
         headline = 0.0 if (bullet or date or byline or meta_cat) else self._headline(s, words)
         # a comment's "name, date" line (not a comment count, not an article's own byline)
         comment = bool(n <= 25 and not byline and (date or _TIME.search(s) or _YEAR.search(s))
-                       and _rule_matches(self.comment_rules, {"comments"}, s, self.comment_pre) is not None)
+                       and _first_category(self.comment_group, s, n) is not None)
         if comment:
             date, headline = 0, 0.0
         topic = [w for w in map(str.lower, _TOPIC_WORD.findall(s)) if w not in self.stop] if prose else []
