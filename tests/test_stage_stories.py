@@ -380,6 +380,8 @@ def test_prices_are_no_time_stamps_and_numbered_items_no_headlines():
     assert classify("5. Group 3 Clematis: Hard Pruning for Late Summer").headline == 0.0
     assert classify("12) Why The Bill Won't Let Courts Decide").headline == 0.0
     assert classify("Group 3 Clematis: Hard Pruning for Late Summer").headline > 0
+    assert classify("Juki TL2010Q").date == 0 and classify("Spring 2010").date == 2  # a model number
+    assert classify("Read More Stories ➔").headline == 0.0 and classify("Read More Stories").headline > 0  # a link label
 
 
 def test_a_wrapped_sentence_is_no_headline():

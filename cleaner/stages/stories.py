@@ -136,6 +136,10 @@ W_TEMPLATE = -3.0  # a round-up's items or a listing's cards (see Detector._disc
 # Two stories from one site are often on related subjects: shared vocabulary only weakly argues
 # against a boundary that has a headline and a date line.
 TOPIC_FLOOR = -1.0
+# ... and hardly at all when the date line sits right under the headline and the prose follows it
+# (headline, date, story): a Title Case headline there is enough (1.3 + 2.0 - 0.3). Lower floors
+# split more same-subject bundles but also a page's comment thread after its article.
+DATED_HEADER_TOPIC_FLOOR = -0.3
 STRUCTURAL = ("separator", "ending", "html_article", "page_end")  # (or meta_*): one must be present
 
 # Rule categories (from the rule files) that count as evidence; everything else that the boilerplate
@@ -151,7 +155,7 @@ _TITLE_END_OK = re.compile(r"[!?！？][\"'”’»)\]]*$")
 # Bullet marks. Not the dashes "–"/"—": in many languages they open a line of dialogue or an
 # interview answer.
 _BULLET = re.compile(r"^(?:[•·▪●◦‣∙■►▶*+]|-(?=\s))\s*")
-_YEAR = re.compile(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?![\d.,]?\d)")
+_YEAR = re.compile(r"(?<![\w.,])(?:1[89]\d\d|20\d\d)(?![.,]?\d)(?![^\W\d_])")  # not in "TL2010Q"
 _NUMERIC_DATE = re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})\b")
 _WORD_DATE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\.?\s+[^\W\d_]{3,}\.?,?\s+(?:1[89]|20)\d\d\b"
                         r"|\b[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:1[89]|20)\d\d\b")
@@ -161,6 +165,7 @@ _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<![A-Z][a-z])[^\W\d_A-Z]{2}\. +[A-Z]"
 # a clock time (not a price: "USD 79.97", "$22.97")
 _TIME = re.compile(r"(?<![$€£¥\d.,])(?<!USD )(?<!EUR )(?<!GBP )\b(?:[01]?\d|2[0-4])[:.][0-5]\d\b(?![.,]?\d)")
 # "5. Group 3 Clematis", "12) ...": an item of a numbered list or a listicle's section, no story's headline
+_LINK_ARROW = re.compile(r"[→➔➜➝➞⟶>]\s*$")
 _NUMBERED = re.compile(r"^(\d{1,3})[.)]\s")
 _URL = re.compile(r"https?://|www\.|\w\.(?:com|org|net)\b", re.I)
 _WORD = re.compile(r"\w+")
@@ -300,6 +305,8 @@ class Classifier:
             return 0.0  # two sentences, or a menu line
         if _NUMBERED.match(s):
             return 0.0
+        if _LINK_ARROW.search(s):
+            return 0.0  # a link's label ("Read more ➔")
         score = W_HEADLINE
         long_words = [w for w in words if len(w) > 3 and w[0].isalpha()]
         if long_words and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words):
@@ -638,20 +645,23 @@ class Detector:
                     removed_meta[kind] = W_DATE if kind == "date" else W_BYLINE
         # headline (possibly after a date line) and its meta lines
         q = zone_end = p
-        pre_date = 0
+        pre_date, tight = 0, False
         if info[q].date and q + 1 < n and info[q + 1].headline:
             pre_date, q = info[q].date, q + 1
         if info[q].headline:
             ev["headline"] = info[q].headline
             kinds: dict[str, float] = {}
             bullets = 0
+            dated_header = False  # a full date right under the headline
             r = q + 1
             while r < n and r <= q + o.lookahead + bullets:
                 for cat in gaps[r]:  # a date line or byline the boilerplate stage removed here
                     kind = META_CATEGORIES.get(cat)
                     if kind:
                         kinds[kind] = max(kinds.get(kind, 0.0), W_DATE if kind == "date" else W_BYLINE)
+                        dated_header |= r == q + 1 and kind == "date"
                 x = info[r]
+                dated_header |= r == q + 1 and x.date == 2
                 if x.comment:
                     return self._reject(p, "comment")  # "name, date" of a comment: a comment list
                 if x.byline:
@@ -676,6 +686,7 @@ class Detector:
             for kind in removed_meta:  # removed just above the headline (its twin above it was
                 kinds.setdefault(kind, removed_meta[kind])  # removed too, or the date comes first)
             zone_end = r
+            tight = dated_header and zone_end <= q + 2  # headline, date line, then the story's prose
             if bullets >= 2:
                 kinds["standfirst"] = W_BULLETS
             if kinds:
@@ -743,6 +754,8 @@ class Detector:
             return self._reject(p, "no structural cue")
         t = self._topic(stream, starts[p])
         if t is not None:
+            if tight:
+                t = max(t, DATED_HEADER_TOPIC_FLOOR)
             ev["topic"] = t
         return ev
 
