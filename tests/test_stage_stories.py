@@ -382,6 +382,21 @@ def test_prices_are_no_time_stamps_and_numbered_items_no_headlines():
     assert classify("Group 3 Clematis: Hard Pruning for Late Summer").headline > 0
     assert classify("Juki TL2010Q").date == 0 and classify("Spring 2010").date == 2  # a model number
     assert classify("Read More Stories ➔").headline == 0.0 and classify("Read More Stories").headline > 0  # a link label
+    assert classify("She writes about work and careers... → Learn More").headline == 0.0
+    assert classify("Boston → New York: The Night Train Returns").headline > 0
+    assert classify("One comment so far |").headline == 0.0  # a counter's piece of a menu row
+
+
+def test_a_date_wrapped_into_a_sentence_is_no_date_line():
+    """'A 2010' / 'paper with ...': a hard-wrapped sentence, not a headline's date line."""
+    from cleaner.stages.stories import Detector
+    prose = " ".join(f"Alpha{j} beta{j} gamma{j}." for j in range(30))
+    other = " ".join(f"Delta{j} epsilon{j} zeta{j}." for j in range(30))
+    wrapped = f"{prose}\n\nTry Out Our New Simple Fold Font\nA 2010\npaper with five authors looks at folds.\n\n{other}\n"
+    detector = Detector(Options(), FIXTURE_RULES)
+    assert detector.find(wrapped.split("\n")) == []
+    dated = wrapped.replace("\nA 2010\npaper", "\n\n4 March 2010\n\nPaper")
+    assert [b.rule for b in detector.find(dated.split("\n"))] == ["stories.headline_dateline"]
 
 
 def test_a_wrapped_sentence_is_no_headline():

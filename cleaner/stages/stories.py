@@ -136,10 +136,9 @@ W_TEMPLATE = -3.0  # a round-up's items or a listing's cards (see Detector._disc
 # Two stories from one site are often on related subjects: shared vocabulary only weakly argues
 # against a boundary that has a headline and a date line.
 TOPIC_FLOOR = -1.0
-# ... and hardly at all when the date line sits right under the headline and the prose follows it
-# (headline, date, story): a Title Case headline there is enough (1.3 + 2.0 - 0.3). Lower floors
-# split more same-subject bundles but also a page's comment thread after its article.
-DATED_HEADER_TOPIC_FLOOR = -0.3
+# ... and not at all when the date line sits right under the headline and the prose follows it
+# (headline, date, story): that header is enough on its own (1.0 + 2.0).
+DATED_HEADER_TOPIC_FLOOR = 0.0
 STRUCTURAL = ("separator", "ending", "html_article", "page_end")  # (or meta_*): one must be present
 
 # Rule categories (from the rule files) that count as evidence; everything else that the boilerplate
@@ -165,7 +164,7 @@ _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<![A-Z][a-z])[^\W\d_A-Z]{2}\. +[A-Z]"
 # a clock time (not a price: "USD 79.97", "$22.97")
 _TIME = re.compile(r"(?<![$€£¥\d.,])(?<!USD )(?<!EUR )(?<!GBP )\b(?:[01]?\d|2[0-4])[:.][0-5]\d\b(?![.,]?\d)")
 # "5. Group 3 Clematis", "12) ...": an item of a numbered list or a listicle's section, no story's headline
-_LINK_ARROW = re.compile(r"[→➔➜➝➞⟶>]\s*$")
+_LINK_ARROW = re.compile(r"(?:[→➔➜➝➞⟶]\s*(?:\S+\s+){0,2}\S*|>)\s*$")
 _NUMBERED = re.compile(r"^(\d{1,3})[.)]\s")
 _URL = re.compile(r"https?://|www\.|\w\.(?:com|org|net)\b", re.I)
 _WORD = re.compile(r"\w+")
@@ -305,8 +304,8 @@ class Classifier:
             return 0.0  # two sentences, or a menu line
         if _NUMBERED.match(s):
             return 0.0
-        if _LINK_ARROW.search(s):
-            return 0.0  # a link's label ("Read more ➔")
+        if _LINK_ARROW.search(s) or s.endswith("|"):
+            return 0.0  # a link's label ("Read more ➔", "... → Learn More"), a menu's or a counter's piece
         score = W_HEADLINE
         long_words = [w for w in words if len(w) > 3 and w[0].isalpha()]
         if long_words and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words):
@@ -566,8 +565,8 @@ class Detector:
             return []
         info = [self.classify(lines[i]) for i in nb]
         for k in range(n - 1):
-            if info[k].headline and nb[k + 1] == nb[k] + 1 and info[k + 1].text[:1].islower():
-                info[k] = replace(info[k], headline=0.0)  # a sentence wrapped onto the next line
+            if (info[k].headline or info[k].date) and nb[k + 1] == nb[k] + 1 and info[k + 1].text[:1].islower():
+                info[k] = replace(info[k], headline=0.0, date=0)  # a sentence wrapped onto the next line
         back = [i in restored for i in nb] if restored else None
         gaps = removed_by_gap(lines, edits or [], self.ruleset, line_map, slots)
         where = align_hints([x.text for x in info], hints, gaps)
