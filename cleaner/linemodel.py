@@ -600,6 +600,7 @@ def finish(lines: Sequence[str], words: Sequence[int], p: list[float], page: boo
             p = unsure_bar(words, p)
         p = stable(words, p, STABLE_MAX_DROP)
     p = fill_gaps(words, keep_markers(lines, no_sentence(words, p)), FILL_MAX_RUN, FILL_MAX_WORDS)
+    p = dialogue(lines, words, p)
     if not page:
         p = inner_prose(lines, words, p)
     p = never_empty(words, p)
@@ -632,6 +633,63 @@ def unsure_bar(words: Sequence[int], p: list[float], floor: float = UNSURE_FLOOR
     if unsure < min_words or unsure <= kept:
         return p
     return [x * 0.5 / floor if x < floor else 0.5 + (x - floor) * 0.5 / (1.0 - floor) for x in p]
+
+
+# An interview's or a transcript's turns: lines opening with one of two speaker labels in turn
+# ("Q: ..." / "A: ...", "SMITH: ..." / "JONES: ..."). Short questions and one-line answers look
+# like a FAQ or a comment list to the line scorer, which drops the end of an interview after its
+# first answers. A run of at least DIALOGUE_MIN_TURNS turns, with at least one turn that is a
+# sentence (8+ words and its full stop: a product's "GPS: Up to 120 hours" rows are no interview),
+# that follows a kept line or starts with one is part of the article.
+DIALOGUE_MIN_TURNS = 4
+_SPEAKER = re.compile(r"^\s*([^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*){0,2})\s?:\s+\S")
+
+
+def dialogue(lines: Sequence[str], words: Sequence[int], p: list[float],
+             min_turns: int = DIALOGUE_MIN_TURNS) -> list[float]:
+    """Lift to 0.5 every line of a run of alternating speaker turns (see _SPEAKER) that follows a
+    kept line or opens with one."""
+    n = len(lines)
+    labels = [None] * n
+    for i, x in enumerate(lines):
+        if words[i] and ":" in x[:40]:
+            m = _SPEAKER.match(x)
+            if m:
+                labels[i] = m.group(1).casefold()
+    out = list(p)
+    i = 0
+    while i < n:
+        if labels[i] is None:
+            i += 1
+            continue
+        turns, run = [i], [i]  # the turns; the run's lines (turns and asides such as "Ok, now for fun.")
+
+        def follows(k: int) -> bool:
+            return labels[k] is not None and labels[k] != labels[turns[-1]] and (
+                len(turns) < 2 or labels[k] == labels[turns[-2]])
+
+        j = i + 1
+        while j < n:
+            if not words[j]:
+                j += 1
+            elif follows(j):
+                turns.append(j)
+                run.append(j)
+                j += 1
+            else:  # one line between two turns that go on is an aside of the interview
+                nxt = next((k for k in range(j + 1, n) if words[k]), None)
+                if labels[j] is not None or nxt is None or not follows(nxt):
+                    break
+                run.append(j)
+                j += 1
+        before = next((k for k in range(i - 1, -1, -1) if words[k]), None)
+        attached = p[i] >= 0.5 or (before is not None and out[before] >= 0.5)
+        if len(turns) >= min_turns and attached and any(
+                words[k] >= 8 and _SENTENCE_END.search(lines[k].rstrip()) for k in turns):
+            for k in run:
+                out[k] = max(out[k], 0.5)
+        i = run[-1] + 1
+    return out
 
 
 # A run of at most this many short lines (subheadings, list items, timestamps) scored below 0.5

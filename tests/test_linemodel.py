@@ -193,6 +193,24 @@ def test_fill_gaps_keeps_short_lines_between_kept_ones():
     assert linemodel.fill_gaps([3, 30], [0.1, 0.9], 2, 12) == [0.1, 0.9]  # nothing kept above
 
 
+def test_dialogue_keeps_an_interview_s_turns_after_kept_text():
+    lines = ["The club's new coach spoke to us after her first week in the job at the harbour ground.",
+             "Q: Where did you grow up?", "", "A: By the sea, in a fishing town where everyone played on the beach.",
+             "Q: First match you saw?", "Ok, now a quick round.", "A: A cup final.", "Q: Favourite food?",
+             "A: Chips.", "Share this story"]
+    words = [len(x.split()) for x in lines]
+    p = [0.9, 0.4, 0.0, 0.3, 0.1, 0.2, 0.1, 0.1, 0.1, 0.05]
+    out = linemodel.dialogue(lines, words, p)
+    # every turn, and the aside between two turns, is kept; the share line after the run is not
+    assert out == [0.9, 0.5, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.05]
+    assert linemodel.dialogue(lines, words, [0.1] + p[1:]) == [0.1] + p[1:]  # nothing kept above it
+    assert linemodel.dialogue(lines[:4] + lines[9:], words[:4] + words[9:], p[:4] + p[9:]) == p[:4] + p[9:]  # 2 turns
+    specs = ["GPS only: up to 120 hours with solar charging in full sun", "Smartwatch: up to 21 days",
+             "GPS only: up to 67 hours", "Smartwatch: up to 11 days"]
+    specs_p = [0.9] + [0.1] * 4
+    assert linemodel.dialogue(lines[:1] + specs, words[:1] + [len(x.split()) for x in specs], specs_p) == specs_p
+
+
 def test_inner_prose_keeps_long_sentences_between_kept_lines_only():
     long = "This sentence is long enough to be part of the article, with more than twenty words in it, and it ends well."
     lines = ["Menu", long, "The article's first kept line has a few words of its own.", long, "Share this",
