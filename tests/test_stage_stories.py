@@ -606,3 +606,14 @@ def test_comment_thread_after_an_article_is_not_split_off(monkeypatch):
     assert not cleaner.clean(raw, doc_id="thread.txt").stories
     monkeypatch.setattr(stories, "COMMENT_META_LINES", 0)  # without the check: split off as a story
     assert cleaner.clean(raw, doc_id="thread.txt").stories
+
+
+def test_a_removed_line_in_the_block_of_the_story_before_stays_with_it():
+    """The story found at a kept headline takes the removed lines above it (its kicker, a duplicate
+    headline) -- but not a removed line glued to the story before's last line (its source line)."""
+    view = ["The council met on Monday about the bridge and voted for repairs.", "Harbour Library Opens",
+            "The library opened on Sunday."]
+    glued = [view[0], "Source: Example News, 9 November 2012", "", view[1], "", view[2]]
+    assert Stage._input_cut(view, [1, 4, 6], {2: "model"}, 1, glued) == 3
+    apart = [view[0], "", "Local news", "", view[1], "", view[2]]
+    assert Stage._input_cut(view, [1, 5, 7], {3: "model"}, 1, apart) == 2

@@ -1066,14 +1066,18 @@ class Stage:
                         metadata={**base, "story_index": k, "story_of": doc.id, "story_rule": b.rule})
 
     @staticmethod
-    def _input_cut(vlines: list[str], vmap: list[int], slots: dict[int, str], v: int) -> int:
+    def _input_cut(vlines: list[str], vmap: list[int], slots: dict[int, str], v: int,
+                   original: list[str]) -> int:
         """Where in the input a story found at view line v starts: its removed header (a headline,
         date line or byline the line model or the meta rules removed) goes with it; what the rules
-        removed before that (a footer, menus, a most-read list) goes with neither."""
+        removed before that (a footer, menus, a most-read list) goes with neither, nor do removed
+        lines in the same block as the story before's last line (its source line, its author)."""
         prev = next((i for i in range(v - 1, -1, -1) if vlines[i].strip()), None)
         if prev is None:
             return vmap[v]
         lo, hi = vmap[prev] + 1, vmap[v]
+        while lo < hi and original[lo - 1].strip():
+            lo += 1
         ends = [n for n in range(lo, hi) if n in slots and slots[n] not in HEADER_CATEGORIES]
         return ends[-1] + 1 if ends else lo
 
@@ -1083,7 +1087,7 @@ class Stage:
         story: it stays dropped. Returns the document and the boundaries whose part was no story."""
         stories: list[tuple[Boundary, Document]] = []
         no_story: set[int] = set()
-        cuts = [self._input_cut(vlines, vmap, slots, b.line - 1) for b in found]  # input line numbers
+        cuts = [self._input_cut(vlines, vmap, slots, b.line - 1, original) for b in found]  # input line numbers
         ends = cuts[1:] + [len(original) + 1]
         parts = []
         for b, a, z in zip(found, cuts, ends):
