@@ -264,6 +264,8 @@ def _seq_heads(sre, items, k: int) -> set[tuple[str, bool]] | None:
         if len(nxt) > _MAX_HEADS:
             return None
         cur = nxt
+        if not any(open_ for _, open_ in cur):
+            break  # every start is complete: the items left cannot change them
     return cur
 
 
