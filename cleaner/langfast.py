@@ -217,10 +217,7 @@ class FastDetector:
         try:
             langprob = self.langprob(text, n_trial)
         except _Unsupported:
-            det = self.factory.create()
-            det.n_trial = n_trial
-            det.append(text)
-            return [(x.lang, x.prob) for x in det.get_probabilities()]
+            return [(x.lang, x.prob) for x in detector(self.factory, text, n_trial).get_probabilities()]
         probs = [(lang, p) for lang, p in zip(self.langlist, langprob) if p > self.threshold]
         probs.sort(key=lambda lp: lp[1], reverse=True)  # stable, like langdetect's sort of Language
         return probs
@@ -238,14 +235,20 @@ _PROBES = (
 )
 
 
+def detector(factory, text: str, n_trial: int) -> Detector:
+    """langdetect's own Detector from `factory`, holding `text`."""
+    det = factory.create()
+    det.n_trial = n_trial
+    det.append(text)
+    return det
+
+
 def build(factory, n_trial: int = 3) -> FastDetector | None:
     """A FastDetector for `factory`, or None if it does not reproduce langdetect on the probes."""
     try:
         fast = FastDetector(factory)
         for text in _PROBES:
-            det = factory.create()
-            det.n_trial = n_trial
-            det.append(text)
+            det = detector(factory, text, n_trial)
             try:
                 expected = [(x.lang, x.prob) for x in det.get_probabilities()], det.langprob
             except LangDetectException:

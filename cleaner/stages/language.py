@@ -79,13 +79,6 @@ class Stage:
             self._fast = langfast.build(factory, self.options.trials)
             self._factory = factory
 
-    def _detector(self, text: str):
-        self.warm()
-        det = self._factory.create()
-        det.n_trial = self.options.trials
-        det.append(text)
-        return det
-
     def detect(self, text: str) -> tuple[str, float]:
         s = sample(text, self.options.sample_chars)
         if _letters(s) < self.options.min_chars:
@@ -97,7 +90,10 @@ class Stage:
             if self._fast is not None:
                 probs = self._fast.probabilities(s, self.options.trials)
             else:
-                probs = [(x.lang, x.prob) for x in self._detector(s).get_probabilities()]
+                from .. import langfast
+
+                probs = [(x.lang, x.prob) for x in
+                         langfast.detector(self._factory, s, self.options.trials).get_probabilities()]
         except LangDetectException:
             return "und", 0.0
         if not probs:

@@ -651,16 +651,13 @@ class Detector:
             ev["headline"] = info[q].headline
             kinds: dict[str, float] = {}
             bullets = 0
-            dated_header = False  # a full date right under the headline
             r = q + 1
             while r < n and r <= q + o.lookahead + bullets:
                 for cat in gaps[r]:  # a date line or byline the boilerplate stage removed here
                     kind = META_CATEGORIES.get(cat)
                     if kind:
                         kinds[kind] = max(kinds.get(kind, 0.0), W_DATE if kind == "date" else W_BYLINE)
-                        dated_header |= r == q + 1 and kind == "date"
                 x = info[r]
-                dated_header |= r == q + 1 and x.date == 2
                 if x.comment:
                     return self._reject(p, "comment")  # "name, date" of a comment: a comment list
                 if x.byline:
@@ -685,7 +682,9 @@ class Detector:
             for kind in removed_meta:  # removed just above the headline (its twin above it was
                 kinds.setdefault(kind, removed_meta[kind])  # removed too, or the date comes first)
             zone_end = r
-            tight = dated_header and zone_end <= q + 2  # headline, date line, then the story's prose
+            # headline, a full date right under it (in the text or removed there), then the prose
+            tight = zone_end <= q + 2 and (info[q + 1].date == 2 or any(
+                META_CATEGORIES.get(c) == "date" for c in gaps[q + 1]))
             if bullets >= 2:
                 kinds["standfirst"] = W_BULLETS
             if kinds:
