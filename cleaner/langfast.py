@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping
+from itertools import chain
 
 import numpy as np
 from langdetect.detector import Detector
@@ -107,6 +109,8 @@ class _Vectors(_Memo):
         self.words = words
 
     def compute(self, gram: str) -> np.ndarray:
+        if isinstance(self.words, _ProbMap):
+            return self.words.vector(gram)
         return np.array(self.words[gram], dtype=np.float64)
 
 
@@ -121,6 +125,83 @@ class _Factors(_Memo):
 
     def compute(self, gram: str) -> np.ndarray:
         return self.vectors[gram] + self.weight  # elementwise, as Detector's `weight + p`
+
+
+class _ProbMap(Mapping):
+    """langdetect's word_lang_prob_map (n-gram -> per-language probabilities) stored sparse (most
+    n-grams occur in a few languages): the same lookups and values, without a Python list per
+    n-gram to build at start-up, in a twentieth of the memory."""
+
+    def __init__(self, rows: dict[str, int], starts: np.ndarray, langs: np.ndarray, probs: np.ndarray, width: int):
+        self.rows, self.starts, self.langs, self.probs, self.width = rows, starts, langs, probs, width
+
+    def vector(self, gram: str) -> np.ndarray:
+        r = self.rows[gram]
+        a, b = self.starts[r], self.starts[r + 1]
+        out = np.zeros(self.width)
+        out[self.langs[a:b]] = self.probs[a:b]
+        return out
+
+    def __getitem__(self, gram: str) -> list[float]:
+        return self.vector(gram).tolist()
+
+    def __contains__(self, gram) -> bool:
+        return gram in self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def load_factory(directory: str):
+    """A DetectorFactory holding langdetect's profiles from `directory`, as its load_profile() loads
+    them (same languages in the same order, the same probability for every n-gram and language,
+    each computed by the same division) but with the per-n-gram work done by numpy: a third of the
+    time. Falls back to load_profile() for anything it does not expect."""
+    import json
+    import os
+
+    from langdetect.detector_factory import DetectorFactory
+
+    factory = DetectorFactory()
+    try:
+        profiles = []
+        for name in os.listdir(directory):  # load_profile's order: languages are indexed by it
+            path = os.path.join(directory, name)
+            if name.startswith(".") or not os.path.isfile(path):
+                continue
+            with open(path, encoding="utf-8") as f:
+                profiles.append(json.load(f))
+        langs = [d["name"] for d in profiles]
+        if len(set(langs)) != len(langs) or not langs:
+            raise _Unsupported("duplicate or missing languages")
+        rows = dict.fromkeys(chain.from_iterable(d["freq"] for d in profiles))  # every n-gram, once
+        rows = dict(zip(rows, range(len(rows))))
+        parts = []  # (row, language, probability) of each profile's entries
+        for index, d in enumerate(profiles):
+            freq, n = d["freq"], len(d["freq"])
+            lengths = np.fromiter(map(len, freq), dtype=np.intp, count=n)
+            use = (lengths >= 1) & (lengths <= 3)  # longer n-grams stay at 0.0, as in add_profile
+            totals = np.array([0.0, *map(float, d["n_words"][:3])])[np.where(use, lengths, 0)]
+            if not (totals[use] > 0).all():
+                raise _Unsupported("a profile langdetect itself would reject")
+            counts = np.fromiter(freq.values(), dtype=np.float64, count=n)  # exact: counts are < 2**53
+            ids = np.fromiter(map(rows.__getitem__, freq), dtype=np.intp, count=n)
+            # 1.0 * freq / n_words, as add_profile computes it: one rounding
+            parts.append((ids[use], np.full(int(use.sum()), index), counts[use] / totals[use]))
+        ids, columns, probs = (np.concatenate(x) for x in zip(*parts))
+        order = np.argsort(ids, kind="stable")
+        starts = np.searchsorted(ids[order], np.arange(len(rows) + 1))
+        table = _ProbMap(rows, starts, columns[order], probs[order], len(profiles))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, _Unsupported):
+        factory = DetectorFactory()
+        factory.load_profile(directory)
+        return factory
+    factory.langlist = langs
+    factory.word_lang_prob_map = table
+    return factory
 
 
 class FastDetector:

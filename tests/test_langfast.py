@@ -161,3 +161,32 @@ def test_eval_samples(factory, fast, eval_dir) -> None:
     for f in files:
         s = language.sample(f.read_text(encoding="utf-8", errors="replace"), language.Options().sample_chars)
         assert fast_result(fast, s, 3) == reference(factory, s, 3), f.name
+
+
+def test_load_factory_reads_the_profiles_as_langdetect_does(factory):
+    """The stage's loader: same languages in the same order, the same float for every n-gram."""
+    mine = langfast.load_factory(PROFILES_DIRECTORY)
+    assert isinstance(mine.word_lang_prob_map, langfast._ProbMap)  # the fast path, not the fallback
+    assert mine.langlist == factory.langlist
+    theirs = factory.word_lang_prob_map
+    assert set(mine.word_lang_prob_map) == set(theirs) and len(mine.word_lang_prob_map) == len(theirs)
+    assert all(mine.word_lang_prob_map[w] == probs for w, probs in theirs.items())
+    mine.set_seed(0)
+    text = "Die Regierung hat am Montag neue Regeln für den Verkehr in der Stadt beschlossen."
+    assert reference(mine, text, 3) == reference(factory, text, 3)
+    assert fast_result(langfast.FastDetector(mine), text, 3) == reference(factory, text, 3)
+
+
+def test_load_factory_leaves_unexpected_profiles_to_langdetect(tmp_path):
+    """A profile it cannot vouch for (an n-gram length with no total): langdetect's own loader
+    decides, and rejects it as it always would."""
+    (tmp_path / "xx").write_text('{"name": "xx", "freq": {"a": 3, "ab": 1}, "n_words": [3, 0, 0]}', encoding="utf-8")
+    (tmp_path / "yy").write_text('{"name": "yy", "freq": {"b": 2}, "n_words": [2, 0, 0]}', encoding="utf-8")
+    with pytest.raises(LangDetectException):
+        langfast.load_factory(str(tmp_path))
+    (tmp_path / "xx").write_text('{"name": "xx", "freq": {"a": 3, "abcd": 1}, "n_words": [3, 0, 0]}', encoding="utf-8")
+    f = langfast.load_factory(str(tmp_path))
+    assert isinstance(f.word_lang_prob_map, langfast._ProbMap)
+    ref = DetectorFactory()
+    ref.load_profile(str(tmp_path))
+    assert f.langlist == ref.langlist and dict(f.word_lang_prob_map) == ref.word_lang_prob_map

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..document import Document, Edit
 from ..memo import Memo
@@ -201,6 +202,7 @@ class _Shape:
     factors: frozenset[str] | None = None  # folded literals, one of which every match contains
 
 
+@lru_cache(maxsize=1024)  # a pure function of the pattern; the stories stage indexes some rules too
 def _shape(pattern: str, assume_start: bool = False) -> _Shape:
     try:
         from re import _parser as sre
@@ -253,11 +255,15 @@ def _seq_heads(sre, items, k: int) -> set[tuple[str, bool]] | None:
     cur = {("", True)}  # (start so far, can later items still add to it)
     for item in items:
         nxt = set()
+        by_room: dict[int, set | None] = {}  # what `item` can add depends only on the room left
         for start, open_ in cur:
             if not open_ or len(start) >= k:
                 nxt.add((start[:k], False))
                 continue
-            ext = _item_heads(sre, item, k - len(start))
+            room = k - len(start)
+            if room not in by_room:
+                by_room[room] = _item_heads(sre, item, room)
+            ext = by_room[room]
             if ext is None:
                 return None
             nxt |= {((start + t)[:k], o and len(start + t) < k) for t, o in ext}
@@ -287,6 +293,8 @@ def _item_heads(sre, item, k: int) -> set[tuple[str, bool]] | None:
             if sub is None:
                 return None
             out |= sub
+            if len(out) > _MAX_HEADS:
+                return None
         return out
     if str(op) in _REPEATS:
         lo, hi, sub_items = av
@@ -297,14 +305,20 @@ def _item_heads(sre, item, k: int) -> set[tuple[str, bool]] | None:
             if count >= lo:
                 out |= cur
             nxt = set()
+            by_room: dict[int, set | None] = {}
             for start, open_ in cur:
                 if not open_ or len(start) >= k:
                     nxt.add((start, open_))
                     continue
-                ext = _seq_heads(sre, list(sub_items), k - len(start))
+                room = k - len(start)
+                if room not in by_room:
+                    by_room[room] = _seq_heads(sre, list(sub_items), room)
+                ext = by_room[room]
                 if ext is None:
                     return None
                 nxt |= {((start + t)[:k], o) for t, o in ext}
+            if len(nxt) > _MAX_HEADS:
+                return None  # too many to list (the caller tries fewer characters)
             cur = nxt
         return out
     return None  # ANY, NOT_LITERAL, categories, group references, atomic groups...
@@ -371,6 +385,7 @@ def _rarity(strings: set[str]) -> float:
     return sum(p(s) for s in strings)
 
 
+@lru_cache(maxsize=4096)  # a pure function of one character
 def _key(c: str) -> str:
     """One character as the head index sees it: casefolded (so it covers what a case-sensitive or
     (?i) pattern can match), every digit as "0" and every space as " " (as \\d and \\s see them)."""

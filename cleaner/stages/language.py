@@ -69,12 +69,12 @@ class Stage:
 
     def warm(self) -> None:
         if self._factory is None:
-            from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+            from langdetect.detector_factory import PROFILES_DIRECTORY
 
-            factory = DetectorFactory()
-            factory.load_profile(PROFILES_DIRECTORY)
-            factory.set_seed(0)
             from .. import langfast
+
+            factory = langfast.load_factory(PROFILES_DIRECTORY)
+            factory.set_seed(0)
 
             self._fast = langfast.build(factory, self.options.trials)
             self._factory = factory
