@@ -617,3 +617,135 @@ def test_a_removed_line_in_the_block_of_the_story_before_stays_with_it():
     assert Stage._input_cut(view, [1, 4, 6], {2: "model"}, 1, glued) == 3
     apart = [view[0], "", "Local news", "", view[1], "", view[2]]
     assert Stage._input_cut(view, [1, 5, 7], {3: "model"}, 1, apart) == 2
+
+
+# --- whose header is it: the lines around a candidate's headline -----------------------------
+
+def _topical(stem: str, n: int = 40) -> str:
+    """A paragraph whose long words all share `stem`: two stems make two unrelated stories."""
+    return " ".join(f"{stem.title()}a{j} {stem}b{j} {stem}c{j}." for j in range(n))
+
+
+SHORT_WORDS = " ".join("Tom and Ann sat by the old oak and ate a pie." for _ in range(6))  # no topic words
+
+
+def _find(text: str, slots: dict[int, str] | None = None) -> list[tuple[str, str]]:
+    """(first line, rule) of each boundary the detector finds; `slots`: lines of `text` (1-based)
+    the boilerplate stage removed, by rule category."""
+    from cleaner.stages.stories import Detector
+    lines = text.split("\n")
+    if slots:
+        line_map = [k for k in range(1, len(lines) + 1) if k not in slots]
+        lines = [s for k, s in enumerate(lines, 1) if k not in slots]
+        found = Detector(Options(), FIXTURE_RULES).find(lines, line_map=line_map, slots=slots)
+    else:
+        found = Detector(Options(), FIXTURE_RULES).find(lines)
+    return [(lines[b.line - 1], b.rule) for b in found]
+
+
+@pytest.mark.parametrize("title, splits", [
+    ("The Week: March 4, 2011", True),  # a title that names a date, over the story's date line
+    ("Quickies 10.29 From the Lab", True),  # an issue number read as a clock time
+    ("Kat Huff June 12, 2012 at 12:43 pm", False),  # a comment's stamp: a date and a clock time
+])
+def test_a_title_that_reads_as_a_date_heads_a_story_over_its_own_date_line(title, splits):
+    text = f"{_topical('alpha')}\n\n{title}\n\n7 March 2011\n\n{_topical('delta')}\n"
+    assert [line for line, _ in _find(text)] == ([title] if splits else [])
+    # one date line alone is the date line of whatever comes next, not a title
+    assert _find(text.replace("\n\n7 March 2011", "")) == []
+
+
+def test_a_short_title_may_trail_off_an_excerpt_may_not():
+    from cleaner.stages.stories import Classifier
+    classify = Classifier(Options(), FIXTURE_RULES)
+    assert classify("When the Problem Is You…").headline > 0
+    assert classify("The Council Said That the New Budget Would Cover Repairs to the...").headline == 0.0
+    text = f"{_topical('alpha')}\n\nWhen the Problem Is You…\n\n7 March 2011\n\n{_topical('delta')}\n"
+    assert [line for line, _ in _find(text)] == ["When the Problem Is You…"]
+
+
+def test_a_date_line_belongs_to_the_headline_right_above_it():
+    """A subheading over a bullet list near the end of a story, then the next story's headline and
+    date line: the date is the second headline's, the story starts there."""
+    text = (f"{_topical('alpha')}\n\nTypical Projects Requiring Inspections\n\n- Building\n- Electrical\n- Plumbing\n\n"
+            f"Harbour Library Opens Its Doors\n\n7 March 2011\n\n{_topical('delta')}\n")
+    assert [line for line, _ in _find(text)] == ["Harbour Library Opens Its Doors"]
+
+
+def test_a_removed_date_line_belongs_to_the_headline_it_was_under():
+    """Headline, its date line (removed), the headline again, a few short lines, a title-like
+    line: the story starts at the first headline, not at the later line the removed date was far
+    above."""
+    head = "Harbour library opens after repairs"
+    text = (f"{_topical('alpha')}\n\n{head}\n\n7 March 2011\n\n{head}\n12 photos\nShare\n\n"
+            f"Support the Work of Local Libraries\n{_topical('delta')}\n")
+    lines = text.split("\n")
+    assert [line for line, _ in _find(text, {lines.index("7 March 2011") + 1: "dateline"})] == [head]
+
+
+def test_bullets_of_two_sentences_are_a_list_not_a_standfirst():
+    """A subheading over bullets that each define a term in two sentences or more, after a removed
+    block: an article's section, not a headline over its standfirst (one phrase a point)."""
+    bullets = ("- Pace – Plays a game. A play ends with a shot or a turnover.\n"
+               "- Rank – Where a team ranks. It is out of thirty teams.")
+    text = (f"{SHORT_WORDS}\n\nNav one\n\nNav two\n\nNav three\n\nSynergy Stat Definitions\n\n{bullets}\n\n"
+            f"{SHORT_WORDS}\n")
+    lines = text.split("\n")
+    slots = {lines.index(s) + 1: "navigation" for s in ("Nav one", "Nav two", "Nav three")}
+    assert _find(text, slots) == []
+    points = text.replace(bullets, "- Volunteers rebuilt the drive by hand\n- Evening viewing begins next month")
+    lines = points.split("\n")
+    slots = {lines.index(s) + 1: "navigation" for s in ("Nav one", "Nav two", "Nav three")}
+    assert _find(points, slots) == [("Synergy Stat Definitions", "stories.headline_standfirst")]
+
+
+def test_an_epigraphs_attribution_is_no_sign_off():
+    """Verse, then "—Poet, Title": an epigraph at the top of a story, not the end of one. After
+    a story's last paragraph, the same line is a sign-off."""
+    verse = "Do not raise\nyour small voice against it.\nSay only, thank you.\n—Ross Gay, Thank You"
+    text = f"{_topical('alpha')}\n\n{verse}\n\n{_topical('delta')}\n"
+    assert _find(text) == []
+    signed = f"{_topical('alpha')}\n—Ross Gay, Thank You\n\n{_topical('delta')}\n"
+    assert [line for line, _ in _find(signed)] == [_topical("delta")]
+
+
+def test_a_single_removed_footer_link_is_no_page_end():
+    text = f"{SHORT_WORDS}\n\nSupport\n\nWhy I Chose This Tool\n\n{SHORT_WORDS}\n"
+    lines = text.split("\n")
+    assert _find(text, {lines.index("Support") + 1: "footer"}) == []
+    text = text.replace("Support", "Support\n\nContact us")
+    lines = text.split("\n")
+    slots = {lines.index("Support") + 1: "footer", lines.index("Contact us") + 1: "footer"}
+    assert _find(text, slots) == [("Why I Chose This Tool", "stories.page_end")]
+
+
+def test_sections_over_bullet_lists_do_not_make_a_dated_header_one_of_a_series():
+    """Three sections of the second story, each a title over a bullet list: a pattern of its own,
+    not of the headline and date line that open that story."""
+    section = "{}\n\n- First point to note\n- Second point to note\n\n" + SHORT_WORDS
+    sections = "\n\n".join(section.format(t) for t in ("Types of Event Catering", "What a Caterer Offers",
+                                                      "Examples of Catering Services"))
+    text = f"{SHORT_WORDS}\n\nWhat Is Catering and Who Needs It\n\n7 March 2011\n\n{SHORT_WORDS}\n\n{sections}\n"
+    assert [line for line, _ in _find(text)] == ["What Is Catering and Who Needs It"]
+
+
+def test_an_article_that_opens_with_an_intro_is_no_list_of_cards():
+    from cleaner.stages.stories import _cards
+    sections = [x for k in range(4) for x in (f"Section Title Number {k}", "",
+                "One short paragraph of the section, a few sentences that explain one point.", "")]
+    assert _cards(join_lines(sections))
+    intro = ("Dentistry is changing quickly, and this year is shaping up to be one of the most innovative "
+             "years yet, from new tools for diagnosis to care at a distance.")
+    assert not _cards(join_lines([intro, "", *sections]))
+
+
+def test_a_restored_headline_starts_its_story_and_leaves_the_author_line_above_it():
+    """The line model removed the story before's author line and the next story's headline; the
+    view put the headline back. The author goes with the story before, a removed date line right
+    above the headline with the new story."""
+    view = ["The council met on Monday about the bridge and voted for repairs.", "Harbour Library Opens",
+            "The library opened on Sunday."]
+    original = [view[0], "", "Pamela Writer", "", view[1], "", view[2]]
+    assert Stage._input_cut(view, [1, 5, 7], {3: "model", 5: "model"}, 1, original) == 5
+    dated = [view[0], "", "7 March 2011", "", view[1], "", view[2]]
+    assert Stage._input_cut(view, [1, 5, 7], {3: "dateline", 5: "model"}, 1, dated) == 3

@@ -4,21 +4,27 @@ Every block start (a line after a blank line) is a candidate boundary. Evidence 
 summed; a boundary needs `threshold` points and `min_words` words of prose on both sides:
 
   headline  the block starts with a headline-like line (3-20 words, capitalised, no terminal
-            punctuation; not a sentence wrapped onto a next line that goes on in lower case, not
-            an item of a numbered list "5. ..."), possibly after a date line
+            punctuation but a short title's trailing "…"; not a sentence wrapped onto a next line
+            that goes on in lower case, not an item of a numbered list "5. ..."), possibly after a
+            date line; a title that reads as a date ("The Week: July 20, 2012") is one when a date
+            line of its own follows it
   meta      ... and a date line, byline, "updated" stamp or bullet standfirst follows it within a few
             lines -- still in the text, or removed right there by the boilerplate stage (its edits
             say which rule removed what at which line; the rule's category says it was a byline).
             Bylines and "updated" stamps are recognised by the rule files' byline/dateline
             categories (data, not code); dates structurally (a year, a numeric date, a clock
-            time -- not a price).
+            time -- not a price). A date line or byline belongs to the nearest headline above it
+            (not to one further up, across another headline); bullets of two sentences or more
+            are a list's items, no standfirst.
   separator a block the boilerplate stage removed (most-read list, newsletter box, ...) lies between
             the prose before and the candidate
   ending    the text before ends like a story does: a sign-off "(Editing by ...)", "— ...", "©"
+            after its last paragraph (after verse or a quote, "— Name" is an epigraph's credit)
   topic     the prose just before and just after share little vocabulary, compared with how much
             each side shares with itself (cosine of counts of words of 5+ letters)
   html      the html stage's hints put the line in a new <article> element, or it is a second <h1>
-  page_end  a page footer the boilerplate stage removed (a copyright line) lies between them
+  page_end  a page footer the boilerplate stage removed (two lines or more: one footer-like link,
+            "Support", may be a label in an article) lies between them
   (meta also counts, weaker, a date line or byline removed there when no headline is left)
 
 Naive text of two glued pages: the boilerplate stage's line model often removes the second page
@@ -29,13 +35,15 @@ prose, and more evidence), cuts that input there and runs the boilerplate stage 
 alone, the main story too (so cleaning an output again changes nothing). A part with little prose
 left is no story (the first page's tail); a main story the boilerplate stage kept (almost) nothing
 of, a short one before one many times as long, or a list of cards (title lines over one short
-paragraph or excerpt each: a menu's or a listing's teasers) before a longer one, is a page's
-preamble: no split (a story under its own header -- a headline, then a date line or byline --
-needs less: min_words, and a main story of min_story_words before it is no preamble, unless the
-story is twenty times as long). A boundary whose part is no story is no boundary: the boundaries
+paragraph or excerpt each: a menu's or a listing's teasers; an article's short sections under an
+intro paragraph are none) before a longer one, is a page's preamble: no split (a story under its
+own header -- a headline, then a date line or byline -- needs less: min_words, and a main story of
+min_story_words before it is no preamble, unless the story is twenty times as long). A boundary whose part is no story is no boundary: the boundaries
 are looked for again without it (RETRIES times), as a stronger candidate may have hidden the real
-one nearby. Without a line map (or in keep mode, or with HTML hints) it works on the text
-as it is.
+one nearby. A story found at a removed headline the view put back starts at that headline (or
+at a date line or byline removed right above it): the other removed lines between the two stories
+(an author's name) end the story before. Without a line map (or in keep mode, or with HTML hints)
+it works on the text as it is.
 
 Idempotence: a part is judged in the whole file, a re-clean sees it alone (other topic windows,
 no part after it, the boilerplate stage's view of a shorter page), and could find a boundary in it.
@@ -48,8 +56,9 @@ Guards keep single articles whole: a boundary with no date line or byline (kept 
 page footer, sign-off, <article> or removed box (most-read list, newsletter) needs a point more,
 since removed lines and a change of subject happen inside one page too; a subheading has no meta
 and no topic shift; time-only stamps (live blogs) are weak meta; a heading pattern that repeats
-through the text without any topic shift (live blog entries, Q&A, FAQ sections) is discounted; the
-topic term turns negative when the two sides are as alike as each side is to itself.
+through the text without any topic shift (live blog entries, Q&A, FAQ sections) is discounted
+(date lines and bylines count as one pattern, bullet standfirsts as another); the topic term
+turns negative when the two sides are as alike as each side is to itself.
 """
 from __future__ import annotations
 
@@ -122,7 +131,7 @@ COMMENT_LOOKAHEAD = 8  # ... looked for between the first lines of prose after a
 TEASER_PAIRS_MIN, TEASER_SHARE = 5, 0.6  # a split-off part this much made of teaser pairs is a listing
 # A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
 HEADER_SUBSTITUTES, HEADERLESS_EXTRA = ("page_end", "html_article", "ending", "box"), 1.0
-W_PAGE_END = 1.5  # a removed page footer between two prose blocks
+W_PAGE_END, PAGE_END_LINES = 1.5, 2  # a removed page footer (this many lines) between two prose blocks
 RESTORED_HEADER = ("headline", "page_end")  # a restored story needs one of these, or a meta line
 PAGE_END_CATEGORIES = {"footer"}
 BOX_CATEGORIES = {"subscribe", "related"}
@@ -151,6 +160,8 @@ IN_ARTICLE_CATEGORIES = {"caption", "byline", "dateline", "date", "advert", "whi
 
 _TERMINAL = re.compile(r"[.!?;:…。！？,][\"'”’»)\]]*$")
 _TITLE_END_OK = re.compile(r"[!?！？][\"'”’»)\]]*$")
+_ELLIPSIS_END = re.compile(r"\w(?:…|\.\.\.)[\"'”’»)\]]*$")
+SHORT_TITLE_WORDS = 8
 # Bullet marks. Not the dashes "–"/"—": in many languages they open a line of dialogue or an
 # interview answer.
 _BULLET = re.compile(r"^(?:[•·▪●◦‣∙■►▶*+]|-(?=\s))\s*")
@@ -185,6 +196,7 @@ class LineInfo:
     ending: bool
     comment: bool
     topic: list[str]
+    dated_title: bool = False  # a date line that reads as a title, "The Week: July 20, 2012"
 
 
 @dataclass(slots=True)
@@ -223,6 +235,21 @@ def _date_kind(s: str) -> int:
     if _YEAR.search(s) and alpha <= 2 and len(s.split()) <= 4:
         return 2
     return 1 if _TIME.search(s) and alpha <= 4 else 0
+
+
+def _dated_title(s: str, n: int, max_words: int) -> bool:
+    """Whether a line the date test took for a date line could be a title that names a date or an
+    issue ("The Week: July 20, 2012", "Quickies 10.29"): capitalised, no sentence, two words or
+    more besides the date, and not both a date and a clock time. Only its header's shape tells
+    (see Detector._dated_headline)."""
+    if n > max_words or not s[:1].isupper() or (_TERMINAL.search(s) and not _TITLE_END_OK.search(s)):
+        return False
+    rest = s
+    for pattern in (_NUMERIC_DATE, _WORD_DATE, _YEAR):
+        rest = pattern.sub(" ", rest)
+    if rest != s and _TIME.search(rest):
+        return False  # a date and a clock time: a post's or a comment's stamp ("Kat, June 1, 2012 at 9:14")
+    return len(_ALPHA_WORD.findall(_TIME.sub(" ", rest))) >= 2
 
 
 def _prose(s: str, n: int | None = None, terminal: bool | None = None) -> bool:
@@ -285,14 +312,17 @@ class Classifier:
         if comment:
             date, headline = 0, 0.0
         topic = [w for w in map(str.lower, _TOPIC_WORD.findall(s)) if w not in self.stop] if prose else []
-        return LineInfo(s, n, prose, headline, date, byline, bullet, ending, comment, topic)
+        dated_title = bool(date and not (meta_cat or bullet or comment)) and _dated_title(
+            s, n, self.o.max_headline_words)
+        return LineInfo(s, n, prose, headline, date, byline, bullet, ending, comment, topic, dated_title)
 
     def _headline(self, s: str, words: list[str]) -> float:
         n = len(words)
         if not self.o.min_headline_words <= n <= self.o.max_headline_words or _URL.search(s):
             return 0.0
-        if _TERMINAL.search(s) and not _TITLE_END_OK.search(s):
-            return 0.0
+        if _TERMINAL.search(s) and not _TITLE_END_OK.search(s) and not (
+                n <= SHORT_TITLE_WORDS and _ELLIPSIS_END.search(s)):
+            return 0.0  # (a short title may trail off, "When the Problem is You…"; an excerpt is longer)
         first = next((ch for ch in s if ch.isalnum()), "")
         caseless = first.isalpha() and first.lower() == first.upper()  # Hangul, Arabic, Devanagari, ...
         if not first or not (first.isupper() or first.isdigit() or caseless) or s[0] in "([{<|>":
@@ -566,7 +596,8 @@ class Detector:
         info = [self.classify(lines[i]) for i in nb]
         for k in range(n - 1):
             if (info[k].headline or info[k].date) and nb[k + 1] == nb[k] + 1 and info[k + 1].text[:1].islower():
-                info[k] = replace(info[k], headline=0.0, date=0)  # a sentence wrapped onto the next line
+                # a sentence wrapped onto the next line
+                info[k] = replace(info[k], headline=0.0, date=0, dated_title=False)
         back = [i in restored for i in nb] if restored else None
         gaps = removed_by_gap(lines, edits or [], self.ruleset, line_map, slots)
         where = align_hints([x.text for x in info], hints, gaps)
@@ -636,8 +667,11 @@ class Detector:
         ev: dict[str, float] = {}
         # a date line or byline the boilerplate stage removed between the last prose line and p
         last_prose = next((r for r in range(p - 1, -1, -1) if info[r].prose), -1)
+        # (... and after the last headline there: a date removed under a headline is that one's)
+        last_head = next((r for r in range(p - 1, last_prose, -1) if info[r].headline or info[r].dated_title),
+                         last_prose)
         removed_meta: dict[str, float] = {}
-        for g in range(last_prose + 1, p + 1):
+        for g in range(last_head + 1, p + 1):
             for cat in gaps[g]:
                 kind = META_CATEGORIES.get(cat)
                 if kind:
@@ -647,12 +681,16 @@ class Detector:
         pre_date, tight = 0, False
         if info[q].date and q + 1 < n and info[q + 1].headline:
             pre_date, q = info[q].date, q + 1
-        if info[q].headline:
-            ev["headline"] = info[q].headline
+        if info[q].headline or self._dated_headline(q, info, gaps):
+            ev["headline"] = info[q].headline or W_HEADLINE
             kinds: dict[str, float] = {}
-            bullets = 0
+            bullets, later, listed = 0, False, False
             r = q + 1
             while r < n and r <= q + o.lookahead + bullets:
+                if later and not kinds and (info[r].byline or info[r].date
+                                            or any(c in META_CATEGORIES for c in gaps[r])):
+                    # a date line or byline belongs to the headline right above it, not to this one
+                    return self._reject(p, "meta of a later headline")
                 for cat in gaps[r]:  # a date line or byline the boilerplate stage removed here
                     kind = META_CATEGORIES.get(cat)
                     if kind:
@@ -666,12 +704,16 @@ class Detector:
                     kinds["date"] = max(kinds.get("date", 0.0), W_DATE if x.date == 2 else W_TIME)
                 elif x.bullet:
                     bullets += 1
+                    listed = listed or bool(_SENTENCE_BREAK.search(x.text))
                 elif x.prose:
                     break
-                elif x.headline and not kinds and not bullets and _key(x.text) != _key(info[q].text):
+                elif x.headline and not kinds and _key(x.text) != _key(info[q].text):
                     # another headline before any date or byline: this line is a label or a
-                    # credit at the end of the story before, the headline comes next
-                    return self._reject(p, "headline follows")
+                    # credit at the end of the story before, the headline comes next (after a
+                    # bullet standfirst, a subheading may come before the story's own date line)
+                    if not bullets:
+                        return self._reject(p, "headline follows")
+                    later = True
                 r += 1  # anything else short (the headline repeated, a photo credit) may sit here too
             else:
                 return self._reject(p, "no prose after header")  # a list of links, not a story
@@ -685,7 +727,9 @@ class Detector:
             # headline, a full date right under it (in the text or removed there), then the prose
             tight = zone_end <= q + 2 and (info[q + 1].date == 2 or any(
                 META_CATEGORIES.get(c) == "date" for c in gaps[q + 1]))
-            if bullets >= 2:
+            if bullets >= 2 and not listed:
+                # (a standfirst's points are one phrase each; items of two sentences or more,
+                # "PPP – Points Per Play. A play ends ...", are a list's: a section's content)
                 kinds["standfirst"] = W_BULLETS
             if kinds:
                 best = max(kinds, key=lambda k: (kinds[k], k))
@@ -734,12 +778,17 @@ class Detector:
                 ev["box"] = 0.0  # (no points: marks the separator as a box, see Detector.find)
         # a page's footer (a copyright line, footer links) between two prose blocks: one page
         # ended and another began (naive text dumps of two pages, infinite scroll)
-        if any(c in PAGE_END_CATEGORIES for g in range(last_prose + 1, p + 1) for c in gaps[g]):
+        # (a footer is a block: one removed line that looks like a footer link, "Support", may be
+        # a label inside an article)
+        footer = sum(c in PAGE_END_CATEGORIES for g in range(last_prose + 1, p + 1) for c in gaps[g])
+        if footer >= PAGE_END_LINES:
             ev["page_end"] = W_PAGE_END
         # the story before ends like a story
-        tail = [info[r] for r in range(max(0, p - 2), p)]
+        # (a sign-off follows a story's last paragraph; after short lines, verse or a quote, a
+        # "— Name" line is an epigraph's attribution, often at the top of a story)
+        signed = any(info[r].ending and r > 0 and info[r - 1].prose for r in range(max(0, p - 2), p))
         removed_end = any(c in ENDING_CATEGORIES for g in (p - 1, p) for c in gaps[g])
-        if any(x.ending for x in tail) or removed_end:
+        if signed or removed_end:
             ev["ending"] = W_ENDING
         # html structure
         if art[p]:
@@ -756,6 +805,23 @@ class Detector:
                 t = max(t, DATED_HEADER_TOPIC_FLOOR)
             ev["topic"] = t
         return ev
+
+    def _dated_headline(self, q: int, info: list[LineInfo], gaps: list[list[str]]) -> bool:
+        """A title that names a date, read as the story's headline when a date line of its own
+        follows it before the prose (kept, or removed there): a story's header has one date line,
+        so the first of two is the title (a repeat of the title in between does not count)."""
+        if not info[q].dated_title:
+            return False
+        key = _key(info[q].text)
+        for r in range(q + 1, min(len(info), q + 1 + self.o.lookahead)):
+            if any(META_CATEGORIES.get(c) == "date" for c in gaps[r]):
+                return True
+            x = info[r]
+            if x.prose:
+                return False
+            if x.date == 2 and _key(x.text) != key:
+                return True
+        return False
 
     def _topic(self, stream: list[str], at: int) -> float | None:
         """+W_TOPIC when the words just before and just after `at` are unrelated, -W_TOPIC when they
@@ -779,10 +845,15 @@ class Detector:
         round-up, whatever their subjects, and so are three or more <article> blocks without a date
         line or byline (a listing's cards): discount them more."""
         shaped = [b for b in candidates if any(k.startswith("meta_") for k in b.evidence)]
-        clusters = 0
-        for k, b in enumerate(shaped):  # headline+date shapes with prose between them
-            if k == 0 or any(x.prose for x in info[shaped[k - 1].index:b.index]):
-                clusters += 1
+        # headline+meta shapes with prose between them, counted per kind of meta: sections over
+        # bullet lists do not make a headline over a date line one of a series (nor the reverse)
+        clusters: Counter = Counter()
+        last: dict[str, int] = {}
+        for b in shaped:
+            kind = _meta_kind(b.evidence)
+            if kind not in last or any(x.prose for x in info[last[kind]:b.index]):
+                clusters[kind] += 1
+            last[kind] = b.index
         # three or more <article> blocks, none with a date line or byline: a listing's cards
         cards = [b for b in candidates if "html_article" in b.evidence]
         if len(cards) >= 3 and not any(k.startswith("meta_") for b in cards for k in b.evidence):
@@ -797,11 +868,17 @@ class Detector:
             key = next((runs[k] for k in range(b.index, min(len(info), b.index + 4)) if k in runs), ())
             if len(key) >= 2 and seen[key] >= 3:
                 b.evidence["template"] = W_TEMPLATE
-            elif clusters >= 3 and b.evidence.get("topic", 0.0) < 0.6 * W_TOPIC:
+            elif clusters[_meta_kind(b.evidence)] >= 3 and b.evidence.get("topic", 0.0) < 0.6 * W_TOPIC:
                 b.evidence["repeated_pattern"] = W_REPEATED_PATTERN
             else:
                 continue
             b.score = sum(b.evidence.values())
+
+
+def _meta_kind(ev: dict[str, float]) -> str:
+    """The kind of a candidate's meta evidence: a date line or byline (a story's or an entry's
+    header), or a bullet standfirst (also an article's sections over their bullet lists)."""
+    return "standfirst" if "meta_standfirst" in ev else "header"
 
 
 def _label_runs(info: list[LineInfo]) -> dict[int, tuple[str, ...]]:
@@ -1070,7 +1147,10 @@ class Stage:
         """Where in the input a story found at view line v starts: its removed header (a headline,
         date line or byline the line model or the meta rules removed) goes with it; what the rules
         removed before that (a footer, menus, a most-read list) goes with neither, nor do removed
-        lines in the same block as the story before's last line (its source line, its author)."""
+        lines in the same block as the story before's last line (its source line, its author).
+        When v is a removed headline the view put back, the story starts there, or at the date
+        lines and bylines removed right above it: the other lines the line model removed between
+        the two stories (an author's name, a "read next" line) end the story before."""
         prev = next((i for i in range(v - 1, -1, -1) if vlines[i].strip()), None)
         if prev is None:
             return vmap[v]
@@ -1078,7 +1158,16 @@ class Stage:
         while lo < hi and original[lo - 1].strip():
             lo += 1
         ends = [n for n in range(lo, hi) if n in slots and slots[n] not in HEADER_CATEGORIES]
-        return ends[-1] + 1 if ends else lo
+        cut = ends[-1] + 1 if ends else lo
+        if hi not in slots:
+            return cut
+        top = hi
+        for n in range(hi - 1, cut - 1, -1):
+            if original[n - 1].strip():
+                if slots.get(n) not in META_CATEGORIES:
+                    break
+                top = n
+        return top
 
     def _split_input(self, doc, lines, line_map, original, vlines, vmap, found, slots, mode, depth) -> Document:
         """Cut the boilerplate stage's input at the boundaries (found in the restored view) and clean
@@ -1282,12 +1371,15 @@ _EXCERPT_END = re.compile(r"(?:\.\.\.|…|\[(?:…|\.\.\.)\])\s*$")
 def _cards(text: str) -> bool:
     """Whether a text's prose comes as cards: under a title line, one short paragraph or an excerpt
     cut off with "..." (a listing's teasers, a mega-menu's descriptions): most of its lines are
-    such cards, with no run of paragraphs, few lists or labels between them."""
+    such cards, with no run of paragraphs, few lists or labels between them. An article whose
+    short sections look so opens with an intro: a paragraph with no title over it."""
     paras = [x.strip() for x in text.split("\n") if x.strip()]
     excerpt = [bool(_EXCERPT_END.search(x)) for x in paras]
     # a title may be a sentence or two ("We tried X. It worked.") over an excerpt
     prose = [_prose(x) and not (k + 1 < len(paras) and excerpt[k + 1] and len(x.split()) <= CARD_TITLE_WORDS)
              for k, x in enumerate(paras)]
+    if prose[:1] == [True] and not excerpt[0]:
+        return False
     cards = units = 0
     for is_prose, run in groupby(range(len(paras)), key=prose.__getitem__):
         if not is_prose:
