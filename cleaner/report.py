@@ -137,7 +137,7 @@ class Summary:
             pct = 100 * (1 - self.bytes_out / self.bytes_in)
             rows.append(f"bytes       {self.bytes_in:,} in, {self.bytes_out:,} out ({pct:.1f}% removed)")
         if self.stories:
-            rows.append(f"stories     {self.stories} bundled stories split off")
+            rows.append(f"stories     {self.stories} bundled {'story' if self.stories == 1 else 'stories'} split off")
         if self.removed:
             top = sorted(self.removed.items(), key=lambda kv: (-kv[1], kv[0]))
             rows.append("removed     " + ", ".join(f"{k} {v:,}" for k, v in top[:12])

@@ -174,3 +174,11 @@ def test_rules_lint(tmp_path: Path, capsys) -> None:
 def test_bad_arguments_exit_2() -> None:
     assert main(["clean", "--jobs"]) == 2
     assert main(["frobnicate"]) == 2
+
+
+def test_summary_counts_split_stories(tmp_path: Path, capsys) -> None:
+    bundle = Path(__file__).resolve().parents[1] / "samples" / "bundles" / "en-bridge-then-school.txt"
+    assert main(["clean", str(bundle), "--out", str(tmp_path / "o")]) == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["en-bridge-then-school.story2.txt",
+                                                                   "en-bridge-then-school.txt"]
+    assert "stories     1 bundled story split off" in capsys.readouterr().err
