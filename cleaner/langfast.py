@@ -130,7 +130,7 @@ class _Factors(_Memo):
 class _ProbMap(Mapping):
     """langdetect's word_lang_prob_map (n-gram -> per-language probabilities) stored sparse (most
     n-grams occur in a few languages): the same lookups and values, without a Python list per
-    n-gram to build at start-up, in a twentieth of the memory."""
+    n-gram to build at start-up, in about a tenth of the memory."""
 
     def __init__(self, rows: dict[str, int], starts: np.ndarray, langs: np.ndarray, probs: np.ndarray, width: int):
         self.rows, self.starts, self.langs, self.probs, self.width = rows, starts, langs, probs, width

@@ -301,11 +301,11 @@ def _item_heads(sre, item, k: int) -> set[tuple[str, bool]] | None:
         if lo > k + 1:
             return None
         out, cur = set(), {("", True)}
+        by_room: dict[int, set | None] = {}  # one copy's starts depend only on the room left
         for count in range(min(hi, k + 1) + 1):  # k + 1 copies reach k characters or add nothing
             if count >= lo:
                 out |= cur
             nxt = set()
-            by_room: dict[int, set | None] = {}
             for start, open_ in cur:
                 if not open_ or len(start) >= k:
                     nxt.add((start, open_))
