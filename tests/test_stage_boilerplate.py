@@ -321,6 +321,60 @@ def test_repeats_can_be_switched_off():
     assert run(text, Stage(Options(model=False, repeats=False), RULESET)).text == text
 
 
+# ---------------------------------------------------------------- comment threads
+THREAD_ARTICLE = [
+    "Harbour wall to be rebuilt after winter storms",
+    "The council has agreed to rebuild the harbour wall, which was breached twice during the winter "
+    "storms and left the fish market under water for a week.",
+    "Work will start in April and is expected to take eighteen months, the harbour master said.",
+]
+COMMENTS = [
+    "12 Comments",
+    "Ann Lee says:", "March 5, 2012 at 10:36 pm",
+    "About time. The market flooded three times last year and nobody did anything.", "Reply",
+    "Tom Ray says:", "March 5, 2012 at 11:02 pm",
+    "Eighteen months seems optimistic to me.", "I will believe it when I see the cranes.", "Reply",
+    "Mia Chen says:", "March 6, 2012 at 8:15 am",
+    "Will the market stay open during the work?", "Reply",
+]
+
+
+def test_a_comment_thread_after_the_article_goes():
+    doc = run(para(*THREAD_ARTICLE, *COMMENTS, "© 2012 Example Harbour News. All rights reserved."))
+    assert doc.text == para(*THREAD_ARTICLE)
+    thread = [e.before for e in doc.edits if e.rule == "comments.thread"]
+    assert thread == ["About time. The market flooded three times last year and nobody did anything.",
+                      "Eighteen months seems optimistic to me.", "I will believe it when I see the cranes.",
+                      "Will the market stay open during the work?"]
+    assert run(doc.text).edits == []
+
+
+def test_the_last_comment_ends_at_the_next_removed_block():
+    after = "Harbour fees will rise by two per cent next year, the council said in a separate statement."
+    doc = run(para(*THREAD_ARTICLE, *COMMENTS, "Skip to main content", "Advertisement", after))
+    assert doc.text == para(*THREAD_ARTICLE, after)
+
+
+def test_comments_need_an_article_before_them():
+    """A page that is nothing but comments (a guestbook) keeps them: there is no article to keep."""
+    doc = run(para(*COMMENTS))
+    assert "Will the market stay open during the work?" in doc.text
+    assert not any(e.rule == "comments.thread" for e in doc.edits)
+
+
+def test_two_comment_headers_are_no_thread():
+    text = para(*THREAD_ARTICLE, "Ann Lee says:", "The market flooded again in March.", "Reply",
+                "Some residents want a higher wall.")
+    doc = run(text)
+    assert "The market flooded again in March." in doc.text and "Some residents want a higher wall." in doc.text
+
+
+def test_comment_threads_can_be_kept():
+    doc = run(para(*THREAD_ARTICLE, *COMMENTS), Stage(Options(model=False, comments=False), RULESET))
+    assert "Will the market stay open during the work?" in doc.text
+    assert "Reply" not in doc.text.split("\n")  # the headers still go: they are rules' removals
+
+
 # ---------------------------------------------------------------- prefixes / suffixes
 def test_fused_byline_prefix_is_stripped():
     text = para(
@@ -435,6 +489,7 @@ def test_options_validate():
     assert "model_threshold" in Options(model_threshold=1.5).validate()
     assert "max_passes" in Options(max_passes=0).validate()
     assert "max_block_lines" in Options(max_block_lines=-1).validate()
+    assert "comment_gap" in Options(comment_gap=-1).validate()
 
 
 def test_rules_can_be_switched_off():
@@ -526,7 +581,7 @@ LINES = [
     "The river rose two metres overnight, and the council opened the school gym as a shelter for families.",
     "Volunteers brought hot food to the shelter.", "Home > News > Local", "Photo: Jane Doe/AP",
     "by https://example.com/x, Example Wire · EXAMPLE.COMThe council met on Monday.", "Tags: floods",
-    "Price: $20", "Ingredients", "", "",
+    "Price: $20", "Ingredients", "Reply", "Ann Lee says:", "2 days ago", "", "",
 ]
 
 

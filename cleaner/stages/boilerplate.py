@@ -42,6 +42,9 @@ _TITLE_PARTS = re.compile(r"\s+[|«»·–—-]\s+|\s*::\s*")  # "Headline | Sit
 _FIELD = re.compile(r"^\S+(?: \S+){0,3}:(?:\s|$)")
 # Rule categories that mark an article's header: a link title followed by one is a headline.
 _HEADER_CATEGORIES = frozenset({"byline", "dateline"})
+# One comment's header line (its author and time, "Reply", "2 days ago"); a comment widget's lines.
+_COMMENT_HEADER = "commenter"
+_COMMENT_CATEGORIES = frozenset({_COMMENT_HEADER, "comments"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,13 @@ class Options:
     repeat_max_copies: int = 3  # a short line printed more often is a template label, left alone
     caption_distance: int = 3  # copies of a sentence-like line this close (in lines) are a caption
     max_passes: int = 4
+    # A comment thread after the article goes: comment_min_headers comment header lines (the rules'
+    # commenter category), each at most comment_gap lines from the next, with kept text between
+    # them, after comment_article_words words of kept text. False keeps the comments' text.
+    comments: bool = True
+    comment_min_headers: int = 3
+    comment_gap: int = 12
+    comment_article_words: int = 30
 
     def validate(self) -> str | None:
         if not 0.0 <= self.model_threshold <= 1.0:
@@ -75,7 +85,8 @@ class Options:
             return "model_max_lines must be at least 1"
         for name in ("max_block_lines", "block_line_max_words", "block_gap", "block_lookahead", "block_lookahead_body",
                      "repeat_min_words",
-                     "repeat_paragraph_words", "repeat_max_copies", "caption_distance"):
+                     "repeat_paragraph_words", "repeat_max_copies", "caption_distance", "comment_min_headers",
+                     "comment_gap", "comment_article_words"):
             if getattr(self, name) < 0:
                 return f"{name} must not be negative"
         return None
@@ -500,7 +511,7 @@ class Stage:
     def _pass(self, items: list[tuple[int, str]], dom: dict[int, dict] | None = None,
               evidence: dict | None = None, rules: bool = True,
               gate: "_LanguageGate | None" = None) -> tuple[list[tuple[int, str]], list[Edit]]:
-        """One run of the four steps. Returns the kept (line number, text) items and the edits.
+        """One run of the five steps. Returns the kept (line number, text) items and the edits.
         rules=False skips step 1 (for lines that are already what the rules leave)."""
         edits: list[Edit] = []
         removed: dict[int, Edit] = {}  # index in items -> its removal
@@ -534,6 +545,8 @@ class Stage:
             self._drop_repeats(items, removed)
         if self.options.model:
             self._apply_model(items, removed, dom, evidence)
+        if self.options.comments and rules:  # the first pass: its rules removed the headers
+            self._drop_thread(items, removed)
         edits += removed.values()
         kept = [item for i, item in enumerate(items) if i not in removed]
         return kept, edits
@@ -658,6 +671,46 @@ class Stage:
             if p < self.options.model_threshold:
                 n, text = items[i]
                 removed[i] = Edit(self.name, "model.line", "remove", before=text, line=n, score=float(p))
+
+    # ------------------------------------------------------------------ step 5: comment threads
+    def _category(self, edit: Edit) -> str:
+        rule = edit.rule[len("block."):] if edit.rule.startswith("block.") else edit.rule
+        return self._categories.get(rule, "")
+
+    def _drop_thread(self, items, removed: dict[int, Edit]) -> None:
+        """Remove a comment thread: comment header lines (a name and a time, "Reply", "2 days ago")
+        recurring every few lines with kept text between them, after an article. The line model
+        keeps a comment's text - it is prose - but a run of headers says whose it is. From the run's
+        first header to the end of its last comment (the kept lines up to the next line another
+        kind of rule removed), the kept lines go as `comments.thread`."""
+        o = self.options
+        rows = [i for i, (_, text) in enumerate(items) if text.strip()]
+        heads = [k for k, i in enumerate(rows) if i in removed and self._category(removed[i]) == _COMMENT_HEADER]
+        if len(heads) < o.comment_min_headers:
+            return
+        runs = [[heads[0]]]
+        for k in heads[1:]:
+            if k - runs[-1][-1] <= o.comment_gap:
+                runs[-1].append(k)
+            else:
+                runs.append([k])
+        for run in runs:
+            first, last = run[0], run[-1]
+            if len(run) < o.comment_min_headers or all(rows[k] in removed for k in range(first, last)):
+                continue
+            article = sum(len(items[rows[k]][1].split()) for k in range(first) if rows[k] not in removed)
+            if article < o.comment_article_words:
+                continue
+            end = last
+            while end + 1 < len(rows) and end + 1 - last <= o.comment_gap:
+                i = rows[end + 1]
+                if i in removed and self._category(removed[i]) not in _COMMENT_CATEGORIES:
+                    break
+                end += 1
+            for k in range(first, end + 1):
+                if rows[k] not in removed:
+                    n, text = items[rows[k]]
+                    removed[rows[k]] = Edit(self.name, "comments.thread", "remove", before=text, line=n)
 
 
 # A page's language for the rules: PAGE_LANG_MIN stopwords at least, PAGE_LANG_LEAD times those of the

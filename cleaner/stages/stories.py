@@ -136,7 +136,8 @@ RESTORED_HEADER = ("headline", "page_end")  # a restored story needs one of thes
 PAGE_END_CATEGORIES = {"footer"}
 BOX_CATEGORIES = {"subscribe", "related"}
 # removed between two pieces of prose, these mark a list of comments or teasers, not one story's body
-LIST_CATEGORIES = {"comments", "byline", "dateline", "related", "navigation", "date", "author"}
+COMMENT_CATEGORIES = {"comments", "commenter"}  # a comment widget; one comment's header line
+LIST_CATEGORIES = {*COMMENT_CATEGORIES, "byline", "dateline", "related", "navigation", "date", "author"}
 RESTORED_BODY_WORDS = 100  # a story restored from removed lines opens with this much prose in a row
 W_REMOVED_META = 1.5  # a removed date line or byline where no headline is left
 W_ARTICLE, W_H1 = 3.0, 1.0
@@ -271,7 +272,7 @@ class Classifier:
         self.stop = _stopwords()
         rules = tuple(getattr(ruleset, "rules", ()) or ())
         self.meta_rules = tuple(r for r in rules if r.category in META_CATEGORIES and r.match in ("line", "block", "prefix"))
-        self.comment_rules = tuple(r for r in rules if r.category == "comments" and r.match in ("line", "block"))
+        self.comment_rules = tuple(r for r in rules if r.category in COMMENT_CATEGORIES and r.match in ("line", "block"))
         self.end_rules = tuple(r for r in rules if r.category in ENDING_CATEGORIES and r.match in ("line", "block"))
         self.meta_group, self.comment_group, self.end_group = (
             _RuleGroup(rs) for rs in (self.meta_rules, self.comment_rules, self.end_rules))
