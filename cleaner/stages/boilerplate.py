@@ -27,6 +27,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from ..document import Document, Edit
 from ..memo import Memo
@@ -597,7 +598,10 @@ class Stage:
             block_lookahead lines of the first prose: a sidebar list often runs straight into the
             article's own headline there."""
         o = self.options
-        live = [j for j in range(heading + 1, len(items)) if items[j][1].strip() and j not in removed]
+        # (only the first lines after the heading can be in the block: a page's other headings must
+        # not make this a scan of the rest of the page each)
+        live = list(islice((j for j in range(heading + 1, len(items)) if items[j][1].strip() and j not in removed),
+                           o.max_block_lines + o.block_lookahead + 2))
         window = live[: o.max_block_lines + o.block_lookahead + 1]
         prose_at = next((k for k, j in enumerate(window) if not self._is_link_title(items[j][1])), None)
         last = min(len(live), o.max_block_lines)

@@ -68,7 +68,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import groupby
+from itertools import groupby, islice
 from importlib import resources
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -930,7 +930,7 @@ def _body_run(p: int, info: list[LineInfo], gaps: list[list[str]]) -> int:
 def _near_restored(p: int, info: list[LineInfo], back: list[bool], k: int = 3) -> bool:
     """Is any of the k prose lines just after p restored? (Restored lines before p do not matter:
     the main story keeps only the lines the boilerplate stage kept.)"""
-    return any(back[r] for r in [r for r in range(p, len(info)) if info[r].prose][:k])
+    return any(back[r] for r in islice((r for r in range(p, len(info)) if info[r].prose), k))
 
 
 def _rule_of(ev: dict[str, float]) -> str:
@@ -1227,7 +1227,7 @@ class Stage:
         kept = []
         for b, c in stories:  # the boundary's line number in the text this stage received
             at = cut_of[id(b)]
-            b.line = next((i + 1 for i, k in enumerate(line_map) if k >= at), len(lines) + 1)
+            b.line = bisect.bisect_left(line_map, at) + 1  # (line_map ascends; past its end: len(lines) + 1)
             kept.append((b, c))
         dropped: list[tuple[Boundary, Document]] = []
         if kept and again is not None:
