@@ -698,12 +698,14 @@ class Stage:
                 runs[-1].append(k)
             else:
                 runs.append([k])
+        kept_words = [0]  # kept_words[k]: the words of the kept lines among rows[:k]
+        for i in rows:
+            kept_words.append(kept_words[-1] + (0 if i in removed else len(items[i][1].split())))
         for run in runs:
             first, last = run[0], run[-1]
-            if len(run) < o.comment_min_headers or all(rows[k] in removed for k in range(first, last)):
-                continue
-            article = sum(len(items[rows[k]][1].split()) for k in range(first) if rows[k] not in removed)
-            if article < o.comment_article_words:
+            if len(run) < o.comment_min_headers or kept_words[last] == kept_words[first]:
+                continue  # too few headers, or no comment text between them
+            if kept_words[first] < o.comment_article_words:
                 continue
             end = last
             while end + 1 < len(rows) and end + 1 - last <= o.comment_gap:
