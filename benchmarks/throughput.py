@@ -12,6 +12,7 @@ Figures (printed, never asserted; the machine's load changes them, so the load a
   jobs    wall time of `cleaner clean DIR --out OUT --jobs 2` vs `--jobs 1` (a fresh process each run)
   memory  peak RSS of a whole `cleaner clean --jobs 1` run on N files vs 10×N files (each run in its own
           wrapper process, read with getrusage(RUSAGE_CHILDREN))
+  bigfile (only with --only bigfile) CPU time per page when 10, 40, 160 pages come in one file
   --ray   adds the Ray engine's wall time (private local Ray, start-up included) to the jobs figure
   --profile  per-stage time and cProfile's top functions for the text and the HTML path
 
@@ -123,6 +124,26 @@ def bench_text(paths: list[Path], runs: int) -> dict:
     a, b = statistics.median(ta), statistics.median(tb)
     return {"name": "text", "docs": len(docs), "bytes": nbytes, "a": a, "b": b, "ratio": b / a,
             "ta": ta, "tb": tb, "ref": f"ftfy {ftfy.__version__} fix_text"}
+
+
+def bench_bigfile(data: Path, runs: int, sizes: tuple[int, ...] = (10, 40, 160)) -> dict:
+    """CPU time per page when N scraped pages come glued into one file (a bundle of stories, a
+    dump), for growing N: flat means a file's size does not make each of its pages dearer (no step
+    scans the rest of the file for each line or each candidate). Not one of the issue's four
+    figures: `--only bigfile`."""
+    files = sorted((data / "wcxb-dev-article").glob("*.naive.txt"))
+    per_page = {}
+    for n in sizes:
+        blob = [("bundle.txt", b"\n\n".join(p.read_bytes() for p in files[:n]))]
+        fresh = fresh_pipelines(blob, runs)
+        times = []
+        for _ in range(runs):
+            pipeline = next(fresh)
+            t = time.process_time()
+            run_pipeline(pipeline, blob)
+            times.append(time.process_time() - t)
+        per_page[n] = (statistics.median(times) / n, len(blob[0][1]))
+    return {"name": "bigfile", "per_page": per_page}
 
 
 # ---------------------------------------------------------------- (b) HTML path
@@ -307,6 +328,9 @@ def table(results: list[dict]) -> str:
             rows.append(f"| `--jobs 2` vs `--jobs 1` wall time ({r['docs']} files, {r['cpus']} cores{extra}; "
                         f"CPU of all processes {r['cpu2']:.1f} s vs {r['cpu1']:.1f} s) "
                         f"| {r['a']:.1f} s | {r['b']:.1f} s | **{r['ratio']:.2f}×** | ≥ {TARGETS['jobs']}× |")
+        elif r["name"] == "bigfile":
+            sizes = " / ".join(f"{n} pages ({b / 1e6:.1f} MB): {t * 1000:.0f} ms" for n, (t, b) in r["per_page"].items())
+            rows.append(f"| one file of N scraped pages glued together, CPU per page | {sizes} | | | flat |")
         elif r["name"] == "memory":
             rows.append(f"| peak RSS, whole run `--jobs 1`: {r['docs'] * 10} files vs {r['docs']} files "
                         f"| {r['a'] / 1024:.0f} MB | {r['b'] / 1024:.0f} MB | **{r['growth']:+.1%}** "
@@ -317,7 +341,8 @@ def table(results: list[dict]) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=default_data(), help="eval data (default ../shared/eval)")
-    ap.add_argument("--only", default="text,html,jobs,memory", help="comma-separated: text,html,jobs,memory")
+    ap.add_argument("--only", default="text,html,jobs,memory",
+                    help="comma-separated: text,html,jobs,memory (the issue's figures), bigfile")
     ap.add_argument("--runs", type=int, default=3, help="runs of each side (median; at least 3)")
     ap.add_argument("--limit", type=int, default=120, help="plain-text files per set for text and jobs (0: all)")
     ap.add_argument("--html-limit", type=int, default=0, help="scrapinghub pages for html (0: all 181)")
@@ -347,6 +372,9 @@ def main(argv=None) -> int:
         n = sample(args.data, SETS, ".naive.txt", max(1, args.memory_files // len(SETS)))
         say(f"memory: {len(n)} vs {10 * len(n)} files ...")
         results.append(bench_memory(n, runs))
+    if "bigfile" in only:
+        say("bigfile: 10, 40 and 160 pages in one file ...")
+        results.append(bench_bigfile(args.data, runs))
     for r in results:
         if "ta" in r:
             say(f"  {r['name']}: A {['%.2f' % x for x in r['ta']]}  B {['%.2f' % x for x in r['tb']]}")

@@ -749,3 +749,32 @@ def test_a_restored_headline_starts_its_story_and_leaves_the_author_line_above_i
     assert Stage._input_cut(view, [1, 5, 7], {3: "model", 5: "model"}, 1, original) == 5
     dated = [view[0], "", "7 March 2011", "", view[1], "", view[2]]
     assert Stage._input_cut(view, [1, 5, 7], {3: "dateline", 5: "model"}, 1, dated) == 3
+
+
+def test_a_part_cleaned_again_is_worked_out_once_and_handed_out_as_a_copy():
+    """Within one document the stories stage re-cleans the same part on each retry; it is cleaned
+    once, and each caller gets its own copy (one caller's changes do not reach the next)."""
+    from cleaner.stages.boilerplate import Options as BoilerplateOptions, Stage as Boilerplate
+
+    calls = []
+
+    class Counting(Boilerplate):
+        def __call__(self, doc):
+            calls.append(doc.text)
+            return super().__call__(doc)
+
+    stage = Stage(Options(), load_rules())
+    stage._recleaner = Counting(BoilerplateOptions(model=False), load_rules())
+    part = join_lines(["Skip to main content", "", "The ferry to the island runs again from Monday.", "",
+                       "Share this article"])
+    stage._recleaned = {}
+    first = stage._reclean(Document(id="p", text=part))
+    first.metadata["boilerplate_line_map"].append(99)
+    first.edits.clear()
+    second = stage._reclean(Document(id="p", text=part))
+    assert calls == [part]
+    assert second.text == "The ferry to the island runs again from Monday.\n"
+    assert [e.rule for e in second.edits] and 99 not in second.metadata["boilerplate_line_map"]
+    stage._recleaned = None  # outside a document's call: no memo, cleaned each time
+    stage._reclean(Document(id="p", text=part))
+    assert calls == [part, part]

@@ -1007,6 +1007,7 @@ class Stage:
         self.detector = Detector(options, ruleset)
         self._recleaner = None
         self._bound = False  # in a pipeline (bind): cleaning a text again runs _recleaner first, if any
+        self._recleaned: dict[str, tuple] | None = None  # see _reclean
 
     def bind(self, stages) -> None:
         """The pipeline hands over its stages: a split-off part is re-cleaned by the pipeline's own
@@ -1020,12 +1021,28 @@ class Stage:
         if self._recleaner is None:
             from .boilerplate import Options as BoilerplateOptions, Stage as Boilerplate
             self._recleaner = Boilerplate(BoilerplateOptions(), self.ruleset)
-        return self._recleaner(doc)
+        if doc.metadata:  # (never, from this stage: its parts are bare texts)
+            return self._recleaner(doc)
+        # The same part is cleaned again on each retry and by the settling checks; the boilerplate
+        # stage's result is a function of the text, so within one document it is worked out once
+        # (a file of many stories otherwise re-cleans all of them on every retry).
+        hit = self._recleaned.get(doc.text) if self._recleaned is not None else None
+        if hit is None:
+            out = self._recleaner(Document(id=doc.id, text=doc.text))
+            hit = (out.text, tuple(out.edits), out.metadata)
+            if self._recleaned is not None:
+                self._recleaned[doc.text] = hit
+        meta = {k: list(v) if isinstance(v, list) else v for k, v in hit[2].items()}
+        return Document(id=doc.id, text=hit[0], edits=list(hit[1]), metadata=meta)
 
     def __call__(self, doc: Document) -> Document:
         if doc.skipped or not doc.text.strip() or doc.metadata.get("story_index"):
             return doc
-        return self._process(doc, self.options.mode, 0)
+        self._recleaned = {}  # part text -> what the boilerplate stage makes of it, for this document
+        try:
+            return self._process(doc, self.options.mode, 0)
+        finally:
+            self._recleaned = None
 
     def _process(self, doc: Document, mode: str, depth: int) -> Document:
         lines = doc.text.split("\n")
