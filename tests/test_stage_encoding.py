@@ -233,6 +233,20 @@ def test_fast_path_on_very_long_lines_matches_ftfy():
     assert fixer.fix(text)[0] == reference(text, fixer)
 
 
+def test_a_long_text_of_short_lines_matches_ftfy_and_skips_clean_lines(monkeypatch):
+    fixer = E.FastFtfy(**{**STAGE.fixer.config._asdict(), "max_decode_length": 50})
+    lines = ["The ferry runs again from Monday.\n", "CafÃ© crÃ¨me &amp; tea\n", "Tom &lt;b&gt; here\n",
+             "A quiet line\n"] * 10
+    text = "".join(lines)
+    assert len(text) > 50
+    assert fixer.fix(text)[0] == reference(text, fixer)
+    seen = []
+    real = fixer.ftfy.fix_and_explain
+    monkeypatch.setattr(fixer.ftfy, "fix_and_explain", lambda seg, cfg: seen.append(seg) or real(seg, cfg))
+    fixer.fix(text)
+    assert "The ferry runs again from Monday.\n" not in seen and "A quiet line\n" not in seen
+
+
 def test_fast_path_equals_ftfy_on_the_dev_sets(eval_dir):
     files = sorted(eval_dir.glob("*/*.naive.txt"))
     if not files:

@@ -122,7 +122,7 @@ class FastFtfy:
         self.maybe_bad = _maybe_bad_regex(badness.MOJIBAKE_CATEGORIES)
 
     def candidates(self, text: str) -> list[int]:
-        """Start offsets of the lines ftfy could change (sorted). Assumes no line is longer than
+        """Start offsets of the lines ftfy could change (sorted). Assumes every line is shorter than
         the config's max_decode_length (fix() checks)."""
         starts: set[int] = set()
         for m in self.trip.finditer(text):
@@ -155,7 +155,9 @@ class FastFtfy:
     def fix(self, text: str) -> tuple[str, list[tuple[int, str, str, list]]]:
         """(fixed text, [(start offset, segment, fixed segment, explanation), ...])."""
         cfg = self.config
-        if len(text) > cfg.max_decode_length:
+        # ftfy cuts a line longer than max_decode_length into pieces; only then is every segment
+        # its business (a long text of ordinary lines takes the fast path like a short one)
+        if len(text) >= cfg.max_decode_length and max(map(len, text.split("\n"))) >= cfg.max_decode_length:
             return self._fix_all(text)
         starts = self.candidates(text)
         if not starts:
@@ -184,7 +186,7 @@ class FastFtfy:
         return self.ftfy.fix_and_explain(seg, cfg)
 
     def _fix_all(self, text: str):
-        """Every segment, cut as ftfy.fix_text cuts each line (for texts with very long lines)."""
+        """Every segment, cut as ftfy.fix_text cuts each line (for a text with a very long line)."""
         cfg = self.config
         out, changes, pos = [], [], 0
         while pos < len(text):
