@@ -12,7 +12,11 @@ from .document import Document, Edit
 # Stages whose rule ids are not in the rule files: their category is the id's first part.
 _OWN_CATEGORIES = {"model": "model", "repeat": "repeat", "normalize": "whitespace", "encoding": "encoding",
                    "ftfy": "encoding", "decode": "encoding", "html": "markup", "stories": "stories",
-                   "language": "language"}
+                   "language": "language", "comments": "comments"}
+# Why the boilerplate stage's own steps (not a rule file's) removed a line, for --explain.
+_OWN_REASONS = {"model.line": "the line scorer", "repeat.line": "a repeated line; the first copy stays",
+                "repeat.paragraph": "a repeated paragraph; the first copy stays",
+                "repeat.caption": "a caption printed twice", "comments.thread": "a comment thread under the article"}
 
 
 @dataclass
@@ -83,6 +87,7 @@ def explain_lines(doc: Document, ruleset, width: int = 120) -> list[str]:
             if e.action == "annotate" or (e.action == "replace" and e.before.split() == e.after.split()):
                 continue  # whitespace-only tidying would drown the removals
             reason = ruleset.reason(e.rule[6:] if e.rule.startswith("block.") else e.rule) if ruleset else ""
+            reason = reason or _OWN_REASONS.get(e.rule, "")
             if e.score is not None:
                 reason = f"{reason + '; ' if reason else ''}score {e.score:.2f}"
             where = f"{d.id}:{e.line}" if e.line else d.id

@@ -182,3 +182,19 @@ def test_summary_counts_split_stories(tmp_path: Path, capsys) -> None:
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["en-bridge-then-school.story2.txt",
                                                                    "en-bridge-then-school.txt"]
     assert "stories     1 bundled story split off" in capsys.readouterr().err
+
+
+def test_the_boilerplate_stage_s_own_steps_are_explained_and_counted() -> None:
+    from cleaner.document import Document, Edit
+    from cleaner.report import category_of, explain_lines, summarize_edits
+    from cleaner.rules import load_rules
+
+    rules = load_rules()
+    thread = Edit("boilerplate", "comments.thread", "remove", before="Great article, thanks!", line=12)
+    scored = Edit("boilerplate", "model.line", "remove", before="Most popular", line=3, score=0.04)
+    doc = Document(id="a.txt", text="", edits=[scored, thread])
+    assert explain_lines(doc, rules) == [
+        "a.txt:3: boilerplate/model.line (the line scorer; score 0.04): remove 'Most popular'",
+        "a.txt:12: boilerplate/comments.thread (a comment thread under the article): remove 'Great article, thanks!'"]
+    assert category_of(thread, rules) == "comments"
+    assert summarize_edits(doc, rules)[0] == {"comments": 22, "model": 12}
