@@ -355,6 +355,17 @@ def test_the_last_comment_ends_at_the_next_removed_block():
     assert doc.text == para(*THREAD_ARTICLE, after)
 
 
+def test_a_line_the_scorer_removed_does_not_end_the_last_comment(monkeypatch):
+    monkeypatch.setattr("cleaner.linemodel.predict",
+                        lambda lines, hints=None, cache=None: [0.1 if line == "Hi Tom," else 0.9 for line in lines])
+    tail = ["Tom Ray says:", "Hi Tom,", "The contract allows eighteen months, with penalties after that.",
+            "Skip to main content", "Harbour fees will rise by two per cent next year, the council said."]
+    doc = run(para(*THREAD_ARTICLE, *COMMENTS, *tail), Stage(Options(), RULESET))
+    assert doc.text == para(*THREAD_ARTICLE, tail[-1])
+    assert "The contract allows eighteen months, with penalties after that." in [
+        e.before for e in doc.edits if e.rule == "comments.thread"]
+
+
 def test_comments_need_an_article_before_them():
     """A page that is nothing but comments (a guestbook) keeps them: there is no article to keep."""
     doc = run(para(*COMMENTS))

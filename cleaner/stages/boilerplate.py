@@ -76,6 +76,7 @@ class Options:
     comment_min_headers: int = 3
     comment_gap: int = 12
     comment_article_words: int = 30
+    comment_tail: int = 30  # lines the last comment takes at most (up to a line a rule removed)
 
     def validate(self) -> str | None:
         if not 0.0 <= self.model_threshold <= 1.0:
@@ -87,7 +88,7 @@ class Options:
         for name in ("max_block_lines", "block_line_max_words", "block_gap", "block_lookahead", "block_lookahead_body",
                      "repeat_min_words",
                      "repeat_paragraph_words", "repeat_max_copies", "caption_distance", "comment_min_headers",
-                     "comment_gap", "comment_article_words"):
+                     "comment_gap", "comment_article_words", "comment_tail"):
             if getattr(self, name) < 0:
                 return f"{name} must not be negative"
         return None
@@ -685,8 +686,8 @@ class Stage:
         """Remove a comment thread: comment header lines (a name and a time, "Reply", "2 days ago")
         recurring every few lines with kept text between them, after an article. The line model
         keeps a comment's text - it is prose - but a run of headers says whose it is. From the run's
-        first header to the end of its last comment (the kept lines up to the next line another
-        kind of rule removed), the kept lines go as `comments.thread`."""
+        first header to the end of its last comment (up to the next line a rule of another kind
+        removed, comment_tail lines at most), the kept lines go as `comments.thread`."""
         o = self.options
         rows = [i for i, (_, text) in enumerate(items) if text.strip()]
         heads = [k for k, i in enumerate(rows) if i in removed and self._category(removed[i]) == _COMMENT_HEADER]
@@ -708,10 +709,10 @@ class Stage:
             if kept_words[first] < o.comment_article_words:
                 continue
             end = last
-            while end + 1 < len(rows) and end + 1 - last <= o.comment_gap:
+            while end + 1 < len(rows) and end + 1 - last <= o.comment_tail:
                 i = rows[end + 1]
-                if i in removed and self._category(removed[i]) not in _COMMENT_CATEGORIES:
-                    break
+                if i in removed and self._category(removed[i]) not in ("", *_COMMENT_CATEGORIES):
+                    break  # (a rule's removal; the line model's or a repeat's are inside a comment too)
                 end += 1
             for k in range(first, end + 1):
                 if rows[k] not in removed:
