@@ -1026,12 +1026,13 @@ class Stage:
         # The same part is cleaned again on each retry and by the settling checks; the boilerplate
         # stage's result is a function of the text, so within one document it is worked out once
         # (a file of many stories otherwise re-cleans all of them on every retry).
-        hit = self._recleaned.get(doc.text) if self._recleaned is not None else None
+        memo = self._recleaned  # (read once: a result is a function of the text, whoever stored it)
+        hit = memo.get(doc.text) if memo is not None else None
         if hit is None:
             out = self._recleaner(Document(id=doc.id, text=doc.text))
             hit = (out.text, tuple(out.edits), out.metadata)
-            if self._recleaned is not None:
-                self._recleaned[doc.text] = hit
+            if memo is not None:
+                memo[doc.text] = hit
         meta = {k: list(v) if isinstance(v, list) else v for k, v in hit[2].items()}
         return Document(id=doc.id, text=hit[0], edits=list(hit[1]), metadata=meta)
 
