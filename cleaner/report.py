@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .document import Document, Edit
+from .rules import source_rule
 
 # Stages whose rule ids are not in the rule files: their category is the id's first part.
 _OWN_CATEGORIES = {"model": "model", "repeat": "repeat", "normalize": "whitespace", "encoding": "encoding",
@@ -46,7 +47,7 @@ class FileResult:
 
 
 def category_of(edit: Edit, ruleset) -> str:
-    rule = edit.rule[len("block."):] if edit.rule.startswith("block.") else edit.rule
+    rule = source_rule(edit.rule)
     if ruleset is not None:
         cat = ruleset.category(rule)
         if cat:
@@ -86,7 +87,7 @@ def explain_lines(doc: Document, ruleset, width: int = 120) -> list[str]:
         for e in d.edits:
             if e.action == "annotate" or (e.action == "replace" and e.before.split() == e.after.split()):
                 continue  # whitespace-only tidying would drown the removals
-            reason = ruleset.reason(e.rule[6:] if e.rule.startswith("block.") else e.rule) if ruleset else ""
+            reason = ruleset.reason(source_rule(e.rule)) if ruleset else ""
             reason = reason or _OWN_REASONS.get(e.rule, "")
             if e.score is not None:
                 reason = f"{reason + '; ' if reason else ''}score {e.score:.2f}"

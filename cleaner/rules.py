@@ -37,6 +37,14 @@ def scoped(pattern: str) -> str:
     return f"(?{m.group(1)}:{pattern[m.end():]})"
 
 
+BLOCK_PREFIX = "block."  # a block heading rule's pulled-in lines are cited as "block.<its id>"
+
+
+def source_rule(rule_id: str) -> str:
+    """The rule file's id behind an edit's rule id (a pulled-in block line names its heading's rule)."""
+    return rule_id[len(BLOCK_PREFIX):] if rule_id.startswith(BLOCK_PREFIX) else rule_id
+
+
 def _words(text: str) -> int:
     return len(text.split())
 

@@ -31,6 +31,7 @@ from itertools import islice
 
 from ..document import Document, Edit
 from ..memo import Memo
+from ..rules import BLOCK_PREFIX, source_rule
 from ..textutil import join_lines
 
 # A line ending like a sentence: terminal punctuation, optionally inside closing quotes/brackets.
@@ -619,7 +620,7 @@ class Stage:
                    for i in range(j + 1, following)):
                 return
             n, text = items[j]
-            removed[j] = Edit(self.name, f"block.{rule_id}", "remove", before=text, line=n)
+            removed[j] = Edit(self.name, BLOCK_PREFIX + rule_id, "remove", before=text, line=n)
 
     # ------------------------------------------------------------------ step 3: repeats
     def _drop_repeats(self, items, removed: dict[int, Edit]) -> None:
@@ -679,8 +680,7 @@ class Stage:
 
     # ------------------------------------------------------------------ step 5: comment threads
     def _category(self, edit: Edit) -> str:
-        rule = edit.rule[len("block."):] if edit.rule.startswith("block.") else edit.rule
-        return self._categories.get(rule, "")
+        return self._categories.get(source_rule(edit.rule), "")
 
     def _drop_thread(self, items, removed: dict[int, Edit]) -> None:
         """Remove a comment thread: comment header lines (a name and a time, "Reply", "2 days ago")
@@ -711,8 +711,9 @@ class Stage:
             end = last
             while end + 1 < len(rows) and end + 1 - last <= o.comment_tail:
                 i = rows[end + 1]
-                if i in removed and self._category(removed[i]) not in ("", *_COMMENT_CATEGORIES):
-                    break  # (a rule's removal; the line model's or a repeat's are inside a comment too)
+                cat = self._category(removed[i]) if i in removed else ""
+                if cat and cat not in _COMMENT_CATEGORIES:
+                    break  # a rule's removal (the line model's or a repeat's have no category)
                 end += 1
             for k in range(first, end + 1):
                 if rows[k] not in removed:

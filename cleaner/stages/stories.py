@@ -75,6 +75,7 @@ from typing import Any
 
 from ..document import Document, Edit
 from ..memo import Memo
+from ..rules import source_rule
 from ..textutil import join_lines
 from .boilerplate import _RuleGroup
 
@@ -360,7 +361,7 @@ def _removed_slots(edits: list[Edit], ruleset) -> dict[int, str]:
         if e.stage != "boilerplate" or e.action != "remove" or not e.line:
             continue
         if e.rule not in cats:
-            rid = e.rule[len("block."):] if e.rule.startswith("block.") else e.rule
+            rid = source_rule(e.rule)
             rule = ruleset.by_id(rid) if ruleset is not None and hasattr(ruleset, "by_id") else None
             if rule is not None and getattr(rule, "match", "line") in ("prefix", "suffix"):
                 cats[e.rule] = None  # a fragment: the line itself stayed
