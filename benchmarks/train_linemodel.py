@@ -402,22 +402,19 @@ def main(argv=None):
     if a.loso:
         for held in sets:
             train = [d for s in sets if s != held for d in data[s]]
-            if not seeds:
-                model, _, _ = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
-                lines.append(report("loso", held, evaluate(model, data[held], a.html)))
-                continue
             f1s = []
-            for seed in seeds:
+            for seed in seeds or [SEED_DEFAULT]:
                 set_seed(seed)
                 model, _, _ = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
                 res = evaluate(model, data[held], a.html)
                 f1s.append(res[0].f1)
-                lines.append(report(f"loso/s{seed}", held, res))
-            set_seed(SEED_DEFAULT)
-            line = (f"loso/mean {held:18s} F1={sum(f1s) / len(f1s):.3f} (min {min(f1s):.3f}, max {max(f1s):.3f},"
-                    f" {len(f1s)} seeds)")
-            print(line, flush=True)
-            lines.append(line)
+                lines.append(report(f"loso/s{seed}" if seeds else "loso", held, res))
+            if seeds:
+                line = (f"loso/mean {held:18s} F1={sum(f1s) / len(f1s):.3f} (min {min(f1s):.3f}, "
+                        f"max {max(f1s):.3f}, {len(f1s)} seeds)")
+                print(line, flush=True)
+                lines.append(line)
+        set_seed(SEED_DEFAULT)
     if a.cv:
         per_doc = cross_validate(data, sets, a.cv, a.html, a.aug_gold, guard_cfg, a.self_aug)
         for s in sets:
