@@ -161,6 +161,19 @@ def _stop_index(key: int, sw: dict[str, frozenset[str]]) -> dict[str, tuple[str,
 
 def _line_stats(line: str, toks: list[str], low: list[str], stop: frozenset[str],
                 vocab: dict[str, float]) -> list[float]:
+    return _shape_stats(line, toks, low, stop) + _vocab_stats(low, vocab)
+
+
+def _vocab_stats(low: list[str], vocab: dict[str, float]) -> list[float]:
+    lo = [v for v in map(vocab.get, low) if v is not None] if vocab else []
+    nt = len(low)
+    return [(sum(lo) / len(lo)) if lo else 0.0, min(lo) if lo else 0.0, max(lo) if lo else 0.0,
+            len(lo) / (nt or 1)]
+
+
+def _shape_stats(line: str, toks: list[str], low: list[str], stop: frozenset[str]) -> list[float]:
+    """A line's evidence that does not depend on a model's vocabulary (shared by the text and HTML
+    models of one page)."""
     nt, nc = len(toks), len(line)
     s = line.rstrip().rstrip(CLOSERS) or line
     last = s[-1] if s else ""
@@ -176,7 +189,6 @@ def _line_stats(line: str, toks: list[str], low: list[str], stop: frozenset[str]
         if len(t) > 1 and not (t[0].isdigit() or t[0] == "_"):
             caps += 1
     na = na or 1
-    lo = [v for v in map(vocab.get, low) if v is not None] if vocab else []
     if line.isascii():  # the same counts as the regexes', with bytes.translate (see _ASCII_*)
         b = line.encode("ascii")
         digits = nc - len(b.translate(None, _ASCII_DIGITS))
@@ -193,8 +205,6 @@ def _line_stats(line: str, toks: list[str], low: list[str], stop: frozenset[str]
         digits / (nc or 1), syms / (nc or 1),
         float(len(_SENT.findall(line))), line.count(",") / (nt or 1),
         float(_has_url(line)), float(seps), float("©" in line),
-        (sum(lo) / len(lo)) if lo else 0.0, min(lo) if lo else 0.0, max(lo) if lo else 0.0,
-        len(lo) / (nt or 1),
     ]
 
 
@@ -290,7 +300,10 @@ def line_features(lines: Sequence[str], hints: Sequence[dict] | None, vocab: dic
         key = (vkey, x)
         row = cache.get(key)
         if row is None:
-            row = cache[key] = _line_stats(x, t, low, stop, vocab)
+            shape = cache.get((lang, x))  # (another model's call on this page may have worked it out)
+            if shape is None:
+                shape = cache[lang, x] = _shape_stats(x, t, low, stop)
+            row = cache[key] = shape + _vocab_stats(low, vocab)
         stats.append(row)
     S = np.asarray(stats, dtype=np.float64)
     nts = np.fromiter((len(t) for t in toks), dtype=np.int64, count=n)

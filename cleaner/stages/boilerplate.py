@@ -124,6 +124,17 @@ class _RuleGroup:
         # Longest word allowance first, so a scan stops at the first rule too short for the line.
         self._by_head = {h: tuple(sorted(v, key=lambda e: -e[0])) for h, v in by_head.items()}
         self._rest = tuple(sorted(rest, key=lambda e: -e[0]))
+        # keys of a line -> the non-empty entry lists they select (few distinct line heads recur)
+        self._lists: dict[tuple[str, ...], tuple] = {}
+
+    def _entries(self, keys: tuple[str, ...]) -> tuple:
+        hit = self._lists.get(keys)
+        if hit is None:
+            found = [self._by_head[key] for key in keys if key in self._by_head]
+            hit = tuple(found + [self._rest] if self._rest else found)
+            if len(self._lists) < 65536:  # (bounded: a static index of the rules, not of documents)
+                self._lists[keys] = hit
+        return hit
 
     def find(self, line: str, words: int, keys: tuple[str, ...] | None = None, gate=None):
         """(rule, (start, end)) of the first rule, in file order, that matches `line`; or None.
@@ -132,7 +143,7 @@ class _RuleGroup:
             return None
         folded = None
         hits = []
-        for entries in [*(self._by_head.get(key, ()) for key in (keys or _line_keys(line))), self._rest]:
+        for entries in self._entries(keys or _line_keys(line)):
             for limit, factors, search, k, rule in entries:
                 if words > limit:
                     break  # the rest allow even fewer words
@@ -184,7 +195,10 @@ def _page_language(text: str, langs: frozenset[str]) -> str:
     from ..linemodel import stopword_counts, stopwords
 
     sw = stopwords()
-    found = stopword_counts(Counter(w.lower() for w in _WORD.findall(text)), sw)
+    freq: Counter = Counter()
+    for w, n in Counter(_WORD.findall(text)).items():  # (lower-cased once per distinct word)
+        freq[w.lower()] += n
+    found = stopword_counts(freq, sw)
     counts = sorted(((found.get(code, 0), code) for code in langs if code in sw), reverse=True)
     if not counts or counts[0][0] < PAGE_LANG_MIN or (len(counts) > 1 and counts[0][0] < PAGE_LANG_LEAD * counts[1][0]):
         return ""
