@@ -6,6 +6,8 @@
     python benchmarks/train_linemodel.py --export --html # the same for the HTML model
     python benchmarks/train_linemodel.py --insample      # train on all, score each set (optimistic)
     python benchmarks/train_linemodel.py --cv 3          # 3-fold over pages: sources seen, pages not
+    python benchmarks/train_linemodel.py --loso-mix 0,0.5,1 --aug-gold 0.6 --rounds 160 --leaves 23
+                      # HTML mode left out: weight of the HTML model in its mean with the text model
 
 The shipped weights (reproducible: seeded, deterministic lightgbm, `pip install lightgbm`):
     python benchmarks/train_linemodel.py --export --aug-gold 0.6 --rounds 160 --leaves 23   # text
@@ -342,6 +344,50 @@ def cross_validate(data, sets, folds, html=False, aug_gold=0.3, guard_cfg=None, 
     return {s: [model_of[s, d.name] for d in data[s]] for s in sets}
 
 
+class Mixed:
+    """HTML mode as cleaner.linemodel.predict runs it, with the HTML model's weight `w` in the mean
+    of the two models' scores (cleaner uses 0.5); passes without DOM hints score with the text model."""
+
+    def __init__(self, text, html, w: float):
+        self.text, self.html, self.w = text, html, w
+
+    def predict(self, lines, hints=None, cache=None, lower_bar=True):
+        if not lines:
+            return []
+        words = lm.word_counts(lines)
+        if lm.too_little_context(words):
+            return [1.0] * len(lines)
+        p = self.text.scores(lines, None)
+        if hints is None or len(hints) != len(lines):
+            return lm.finish(lines, words, p, lower_bar=lower_bar)
+        dom = self.html.scores(lines, hints)
+        return lm.finish(lines, words, [self.w * a + (1 - self.w) * b for a, b in zip(dom, p)], page=True)
+
+
+def loso_mix(sets, weights, aug_gold, self_aug, source):
+    """For each held-out set: the text model (this run's settings) and the HTML model (the script's
+    defaults, as shipped) trained on the other sets, then the held-out set's HTML pages scored with
+    each weight of the HTML model in the mean."""
+    global ROUNDS1, ROUNDS2
+    text_data, html_data = load(sets, False, source), load(sets, True, source)
+    text_cfg = (ROUNDS1, ROUNDS2, PARAMS["num_leaves"])
+    html_cfg = (120, 120, 15)
+    out = []
+    for held in sets:
+        models = []
+        for data, html, cfg, aug in ((text_data, False, text_cfg, aug_gold), (html_data, True, html_cfg, 0.3)):
+            set_seed(SEED_DEFAULT)
+            ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = cfg
+            models.append(build([d for s in sets if s != held for d in data[s]], html, aug, {}, self_aug)[0])
+        ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = text_cfg
+        for w in weights:
+            sc = evaluate(Mixed(models[0], models[1], w), html_data[held], True)[0]
+            line = f"loso-mix  {held:18s} w={w:.2f} {sc.line()}"
+            print(line, flush=True)
+            out.append(line)
+    return out
+
+
 def load(sets, html=False, source="pipe"):
     if html:
         return {s: lm_data.load_pipeline_set(s, "html") for s in sets}
@@ -380,6 +426,9 @@ def main(argv=None):
     ap.add_argument("--seeds", default="", help="comma-separated training seeds for --loso: one model per seed "
                     "and held-out set, each reported, then their mean (a left-out set's F1 moves by about 0.01 "
                     "with the seed alone, so compare choices over several)")
+    ap.add_argument("--loso-mix", default="", metavar="W,...",
+                    help="HTML mode left out per set, for each weight of the HTML model in its mean with the text "
+                    "model (the text model trained with this run's --aug-gold/--rounds/--leaves)")
     ap.add_argument("--drop-features", default="", help="comma-separated feature groups to leave out: "
                     "region, neigh, doc, hint (default: none)")
     a = ap.parse_args(argv)
@@ -415,6 +464,8 @@ def main(argv=None):
                 print(line, flush=True)
                 lines.append(line)
         set_seed(SEED_DEFAULT)
+    if a.loso_mix:
+        lines += loso_mix(sets, [float(x) for x in a.loso_mix.split(",")], a.aug_gold, a.self_aug, a.source)
     if a.cv:
         per_doc = cross_validate(data, sets, a.cv, a.html, a.aug_gold, guard_cfg, a.self_aug)
         for s in sets:
