@@ -256,6 +256,19 @@ def test_inner_prose_keeps_long_sentences_between_kept_lines_only():
     assert linemodel.inner_prose(lines[:3], words[:3], p[:3]) == p[:3]  # one kept line: no inside
 
 
+def test_tail_prose_keeps_the_sentences_right_after_the_kept_text_up_to_the_first_other_line():
+    long = "This sentence is long enough to be part of the article, with more than twenty words in it, and it ends well."
+    lines = ["Menu", "The article's first kept line has a few words of its own.", long, long, long,
+             "Other stories", long, long]
+    words = [len(x.split()) for x in lines]
+    p = [0.1, 0.9, 0.4, 0.12, 0.3, 0.1, 0.3, 0.3]
+    # the three sentences under the kept line go up; the title ends the run, the teasers stay out
+    assert linemodel.tail_prose(lines, words, p) == [0.1, 0.9, 0.5, 0.5, 0.5, 0.1, 0.3, 0.3]
+    sure = [0.1, 0.9, 0.4, 0.05, 0.3, 0.1, 0.3, 0.3]  # a sentence the scorer is sure of ends it too
+    assert linemodel.tail_prose(lines, words, sure) == [0.1, 0.9, 0.5, 0.05, 0.3, 0.1, 0.3, 0.3]
+    assert linemodel.tail_prose(lines, words, [0.3] * 8) == [0.3] * 8  # nothing kept: nothing to follow
+
+
 def test_unsure_bar_lowers_the_bar_only_where_the_scorer_is_unsure_of_more_than_it_keeps():
     words = [2, 40, 30, 30, 30, 3]  # a menu item, four sentence lines, a footer link
     p = [0.02, 0.7, 0.3, 0.25, 0.1, 0.01]  # 40 words kept, 60 unsure (>= 0.2), 30 sure to go
