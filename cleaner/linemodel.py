@@ -87,11 +87,16 @@ CONTEXT = ["p_m3", "p_m2", "p_m1", "p_0", "p_p1", "p_p2", "p_p3", "p_w2", "p_w5"
 # prose line, its length against the document's typical prose line. Scale-free, so they carry
 # from one site's conventions to another's (a short list item amid prose vs a menu above it).
 REGION = ["prose_share_before", "prose_share_after", "win_prose_wide", "in_prose_span", "ntok_rel"]
+# A teaser's excerpt cut off mid-text ("... the council said it would...", "[…]") and the run of such
+# lines it sits in: a listing of other pages reads like prose line by line.
+TRUNC = ["trunc", "trunc_run"]
+_TRUNC = re.compile(r"(?:\w|[,;:)\]”’\"'])\s?(?:\.{3}|…)\s*$|\[(?:\.{3}|…)\]\s*$")
+TRUNC_MIN_WORDS = 4
 
 
 def feature_names(html: bool) -> list[str]:
     """Every column line_features computes (a model's weights list the ones it uses, by name)."""
-    names = BASE + [f"n{o:+d}_{f}" for o in NEIGH_OFFSETS for f in NEIGH] + DOC + REGION
+    names = BASE + [f"n{o:+d}_{f}" for o in NEIGH_OFFSETS for f in NEIGH] + DOC + REGION + TRUNC
     return names + HINT if html else names
 
 
@@ -382,6 +387,9 @@ def line_features(lines: Sequence[str], hints: Sequence[dict] | None, vocab: dic
     wide = (pcum[hi] - pcum[lo]) / np.maximum(1.0, tcum[hi] - tcum[lo])
     rel = np.log((nts + 1.0) / (typical + 1.0))
     cols.append(np.column_stack([share_before, share_after, wide, span, rel]))
+    trunc = [k >= TRUNC_MIN_WORDS and _TRUNC.search(x) is not None for x, k in zip(lines, nts.tolist())]
+    cols.append(np.column_stack([np.asarray(trunc, dtype=np.float64),
+                                 np.log1p(np.asarray(_runs(trunc), dtype=np.float64))]))
     if hints is not None:
         cv = class_vocab or {}
         H = np.asarray([_hint_row(hints[i] if i < len(hints) else None, cv) for i in range(n)], dtype=np.float64)
