@@ -59,6 +59,7 @@ PARAMS = dict(objective="binary", learning_rate=0.12, num_leaves=15, min_data_in
               feature_fraction=0.8, bagging_fraction=0.6, bagging_freq=1, lambda_l2=1.0,
               max_depth=6, verbose=-1, seed=SEED, deterministic=True, force_row_wise=True, num_threads=2)
 ROUNDS1, ROUNDS2 = 120, 120
+DEFAULT_SIZE = (ROUNDS1, ROUNDS2, PARAMS["num_leaves"])  # the HTML model's (as shipped)
 
 
 # ---------------------------------------------------------------- vocabulary
@@ -345,23 +346,14 @@ def cross_validate(data, sets, folds, html=False, aug_gold=0.3, guard_cfg=None, 
 
 
 class Mixed:
-    """HTML mode as cleaner.linemodel.predict runs it, with the HTML model's weight `w` in the mean
-    of the two models' scores (cleaner uses 0.5); passes without DOM hints score with the text model."""
+    """HTML mode as cleaner.linemodel.predict runs it, with these two models and the HTML model's
+    weight `w` in their mean; passes without DOM hints score with the text model."""
 
     def __init__(self, text, html, w: float):
-        self.text, self.html, self.w = text, html, w
+        self.models, self.w = {"text": text, "html": html}, w
 
     def predict(self, lines, hints=None, cache=None, lower_bar=True):
-        if not lines:
-            return []
-        words = lm.word_counts(lines)
-        if lm.too_little_context(words):
-            return [1.0] * len(lines)
-        p = self.text.scores(lines, None)
-        if hints is None or len(hints) != len(lines):
-            return lm.finish(lines, words, p, lower_bar=lower_bar)
-        dom = self.html.scores(lines, hints)
-        return lm.finish(lines, words, [self.w * a + (1 - self.w) * b for a, b in zip(dom, p)], page=True)
+        return lm.predict_with(self.models, lines, hints, cache, self.w, lower_bar)
 
 
 def loso_mix(sets, weights, aug_gold, self_aug, source):
@@ -371,7 +363,7 @@ def loso_mix(sets, weights, aug_gold, self_aug, source):
     global ROUNDS1, ROUNDS2
     text_data, html_data = load(sets, False, source), load(sets, True, source)
     text_cfg = (ROUNDS1, ROUNDS2, PARAMS["num_leaves"])
-    html_cfg = (120, 120, 15)
+    html_cfg = DEFAULT_SIZE
     out = []
     for held in sets:
         models = []

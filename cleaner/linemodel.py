@@ -164,11 +164,6 @@ def _stop_index(key: int, sw: dict[str, frozenset[str]]) -> dict[str, tuple[str,
     return frozen
 
 
-def _line_stats(line: str, toks: list[str], low: list[str], stop: frozenset[str],
-                vocab: dict[str, float]) -> list[float]:
-    return _shape_stats(line, toks, low, stop) + _vocab_stats(low, vocab)
-
-
 def _vocab_stats(low: list[str], vocab: dict[str, float]) -> list[float]:
     lo = [v for v in map(vocab.get, low) if v is not None] if vocab else []
     nt = len(low)
@@ -735,16 +730,25 @@ INNER_MIN, INNER_WORDS = 0.1, 20
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’»)\]]*$")
 
 
+def _kept_sentence_lines(words: Sequence[int], p: list[float]) -> list[int]:
+    return [i for i, v in enumerate(p) if v >= 0.5 and words[i] >= 8]
+
+
+def _unsure_sentence(lines, words, p, i: int, lowest: float, min_words: int) -> bool:
+    """Line i is a sentence line of `min_words` words or more that the scorer put in [lowest, 0.5)."""
+    return lowest <= p[i] < 0.5 and words[i] >= min_words and _SENTENCE_END.search(lines[i].rstrip()) is not None
+
+
 def inner_prose(lines: Sequence[str], words: Sequence[int], p: list[float], lowest: float = INNER_MIN,
                 min_words: int = INNER_WORDS) -> list[float]:
     """Lift to 0.5 every sentence line of `min_words` words or more scored in [lowest, 0.5) that
     lies between the first and the last kept line of 8+ words."""
-    kept = [i for i, v in enumerate(p) if v >= 0.5 and words[i] >= 8]
+    kept = _kept_sentence_lines(words, p)
     if len(kept) < 2:
         return p
     out = list(p)
     for i in range(kept[0] + 1, kept[-1]):
-        if lowest <= p[i] < 0.5 and words[i] >= min_words and _SENTENCE_END.search(lines[i].rstrip()):
+        if _unsure_sentence(lines, words, p, i, lowest, min_words):
             out[i] = 0.5
     return out
 
@@ -755,12 +759,12 @@ def tail_prose(lines: Sequence[str], words: Sequence[int], p: list[float], lowes
     follow the last kept line of 8+ words one after another: an article's last paragraphs, which
     a footer below pulls down (a title, a byline or a short line ends the run: teasers and comments
     come with those)."""
-    kept = [i for i, v in enumerate(p) if v >= 0.5 and words[i] >= 8]
+    kept = _kept_sentence_lines(words, p)
     if not kept:
         return p
     out = list(p)
     i = kept[-1] + 1
-    while i < len(p) and lowest <= p[i] < 0.5 and words[i] >= min_words and _SENTENCE_END.search(lines[i].rstrip()):
+    while i < len(p) and _unsure_sentence(lines, words, p, i, lowest, min_words):
         out[i] = 0.5
         i += 1
     return out
@@ -874,6 +878,18 @@ def predict(lines: list[str], hints: list[dict] | None = None, cache: dict | Non
     articles of short clean pages); the text model anchors it. Documents with too little context
     are left alone (all 1.0); see finish() for the document-level checks. `cache`: a dict the caller
     keeps for one document, so scoring it again after removals reuses each line's evidence."""
+    return predict_with(_models(), lines, hints, cache)
+
+
+# The HTML model's weight in its mean with the text model. Left out per set (train_linemodel.py
+# --loso-mix), heavier weights score worse on the set never seen (README).
+HTML_WEIGHT = 0.5
+
+
+def predict_with(models: dict[str, LineModel], lines: Sequence[str], hints: Sequence[dict] | None = None,
+                 cache: dict | None = None, html_weight: float = HTML_WEIGHT,
+                 lower_bar: bool = True) -> list[float]:
+    """predict() with the given {"text": ..., "html": ...} models (the training script's own)."""
     if not lines:
         return []
     if cache is None:
@@ -881,10 +897,9 @@ def predict(lines: list[str], hints: list[dict] | None = None, cache: dict | Non
     words = word_counts(lines, _tokens(lines, cache)[0])
     if too_little_context(words):
         return [1.0] * len(lines)
-    models = _models()
     p = models["text"].scores(lines, None, cache)
     if hints is not None and len(hints) == len(lines) and "html" in models:
         dom = models["html"].scores(lines, hints, cache)
-        p = [(a + b) / 2 for a, b in zip(dom, p)]
+        p = [html_weight * a + (1 - html_weight) * b for a, b in zip(dom, p)]
         return finish(lines, words, p, page=True)
-    return finish(lines, words, p)
+    return finish(lines, words, p, lower_bar=lower_bar)
