@@ -75,7 +75,8 @@ NEIGH_OFFSETS = (-3, -2, -1, 1, 2, 3)
 DOC = ["doc_prose_lines", "doc_prose_tokens", "doc_stop"]
 HTML_TAGS = ("p", "h", "li", "td", "div", "a", "span", "blockquote", "pre", "other")
 HINT = ["h_" + t for t in HTML_TAGS] + ["h_link", "h_depth", "h_article", "h_main", "h_heading", "h_in_li",
-                                       "h_class", "h_class_mean", "h_class_min", "h_class_max",
+                                       "h_class", "h_class_mean", "h_class_min", "h_class_max", "h_in_best",
+                                       "h_best_rel", "h_best_share",
                                        "h_link_prev", "h_link_next", "h_link_win"]
 CONTEXT = ["p_m3", "p_m2", "p_m1", "p_0", "p_p1", "p_p2", "p_p3", "p_w2", "p_w5", "p_w10", "p_doc",
            "p_doc_frac", "p_in_block", "p_block_dist", "p_before", "p_after", "p_max3", "p_min3", "p_up5", "p_down5",
@@ -268,7 +269,8 @@ def _hint_row(h: dict | None, class_vocab: dict[str, float]) -> list[float]:
         float(bool(h.get("in_article"))), float(bool(h.get("in_main"))), float(bool(h.get("heading"))),
         float(bool(h.get("li"))), float(bool(h.get("class_hint"))),
         # fsum: a set's order follows the string hash, which differs per process
-        (math.fsum(lo) / len(lo)) if lo else 0.0, min(lo, default=0.0), max(lo, default=0.0)]
+        (math.fsum(lo) / len(lo)) if lo else 0.0, min(lo, default=0.0), max(lo, default=0.0),
+        float(bool(h.get("in_best"))), float(h.get("best_rel", -1)), float(h.get("best_share") or 0.0)]
 
 
 def line_features(lines: Sequence[str], hints: Sequence[dict] | None, vocab: dict[str, float],

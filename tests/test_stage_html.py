@@ -273,6 +273,19 @@ def test_hints_align_with_non_blank_lines_and_serialise():
     assert not out["in_article"] and not out["in_main"] and out["depth"] < p["depth"]
 
 
+
+def test_hints_place_lines_against_the_main_container():
+    """The parent of the most paragraph text is the page's main container: its lines say so, with
+    their depth below it, and every line carries the container's share of the page."""
+    doc = run(page(f"<div class='wrap'><div id='story'><p>{PARA}</p><p>{PARA}</p>"
+                   f"<div class='box'><p>A boxed note inside the story.</p></div></div>"
+                   f"<div class='side'><p>A sidebar paragraph outside it.</p></div></div>"))
+    first, second, boxed, side = doc.metadata["html_lines"]
+    assert first["in_best"] and second["in_best"] and boxed["in_best"] and not side["in_best"]
+    assert first["best_rel"] == 1 and boxed["best_rel"] == 2 and side["best_rel"] == -1
+    shares = {h["best_share"] for h in (first, second, boxed, side)}
+    assert len(shares) == 1 and 0.8 < shares.pop() < 1.0
+
 def test_output_is_stable_when_recleaned_as_text():
     from cleaner.stages import encoding, normalize
 

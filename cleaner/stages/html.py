@@ -191,6 +191,8 @@ class _Page:
         self.usable = self.body_size - swallowed
         self.main = self._main_container()
         self.protected = set(self.main.iterancestors()) | {self.main} if self.main is not None else set()
+        self.main_depth = len(self.protected) - 1
+        self.main_share = min(1.0, _size(self.main) / self.usable) if self.main is not None and self.usable > 0 else 0.0
         self.headline = self._headline() if stage.options.keep_headline else None
         self.headline_text = _collapse(_text(self.headline)) if self.headline is not None else ""
         self.edits: list[Edit] = []
@@ -396,23 +398,25 @@ class _Page:
     def _hint(self, blocks: list, k: int) -> dict:
         if k < 0:
             return {"tag": "", "depth": 0, "in_article": False, "in_main": False, "heading": False, "li": False,
-                    "class_hint": ""}
+                    "class_hint": "", "in_best": False, "best_rel": -1, "best_share": self.main_share}
         el = blocks[k]
-        depth, art, main, head, li, classes = self._summary(el)
+        depth, art, main, head, li, classes, best = self._summary(el)
         return {"tag": el.tag, "depth": depth, "in_article": art, "in_main": main, "heading": head, "li": li,
-                "class_hint": _collapse(" ".join(classes)).lower()[:100]}
+                "class_hint": _collapse(" ".join(classes)).lower()[:100], "in_best": best,
+                "best_rel": depth - self.main_depth if best else -1, "best_share": self.main_share}
 
     def _summary(self, el) -> tuple:
-        """(depth, in article, in main, in heading, in li, class+id of the nearest 3 blocks) of `el`,
-        memoised along the ancestor chain so each element is looked at once per page."""
+        """(depth, in article, in main, in heading, in li, class+id of the nearest 3 blocks, inside the
+        main container) of `el`, memoised along the ancestor chain so each element is looked at once per page."""
         memo = self._memo
         chain = []
         while el is not None and el not in memo:
             chain.append(el)
             el = el.getparent()
-        acc = memo[el] if el is not None else (-1, False, False, False, False, ())
+        acc = memo[el] if el is not None else (-1, False, False, False, False, (), False)
+        best_el = self.main
         for e in reversed(chain):
-            depth, art, main, head, li, classes = acc
+            depth, art, main, head, li, classes, best = acc
             tag = e.tag
             if tag in BLOCK and tag not in ("html", "body"):
                 c = f"{e.get('class', '')} {e.get('id', '')}".strip()
@@ -420,7 +424,7 @@ class _Page:
                     classes = (c, *classes)[:3]
             acc = (depth + 1, art or tag == "article" or e.get("itemprop") == "articleBody",
                    main or tag == "main" or e.get("role") == "main", head or tag in HEADINGS, li or tag == "li",
-                   classes)
+                   classes, best or e is best_el)
             memo[e] = acc
         return acc
 
