@@ -189,7 +189,9 @@ class _LanguageGate:
 
 def _page_language(text: str, langs: frozenset[str]) -> str:
     """The page's language among `langs` (those the rules are written for), by stopwords: "" unless
-    one clearly leads (PAGE_LANG_MIN stopwords, PAGE_LANG_LEAD times the next language's)."""
+    one clearly leads (PAGE_LANG_MIN stopwords, PAGE_LANG_LEAD times the next language's). The next
+    language's count leaves out the leader's own stopwords: "a", "to", "in", "of" are stopwords of
+    Portuguese, Polish or Dutch too, and an English page full of them is no less English for it."""
     if not langs:
         return ""
     from ..linemodel import stopword_counts, stopwords
@@ -200,9 +202,15 @@ def _page_language(text: str, langs: frozenset[str]) -> str:
         freq[w.lower()] += n
     found = stopword_counts(freq, sw)
     counts = sorted(((found.get(code, 0), code) for code in langs if code in sw), reverse=True)
-    if not counts or counts[0][0] < PAGE_LANG_MIN or (len(counts) > 1 and counts[0][0] < PAGE_LANG_LEAD * counts[1][0]):
+    if not counts or counts[0][0] < PAGE_LANG_MIN:
         return ""
-    return counts[0][1]
+    lead = counts[0][1]
+    if len(counts) > 1:
+        own = sw[lead]
+        rest = stopword_counts(Counter({w: n for w, n in freq.items() if w not in own}), sw)
+        if counts[0][0] < PAGE_LANG_LEAD * max(rest.get(code, 0) for _, code in counts[1:]):
+            return ""
+    return lead
 
 
 def _in_other_language(line: str, lang: str, page_lang: str) -> bool:
