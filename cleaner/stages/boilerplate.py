@@ -110,13 +110,16 @@ class _RuleGroup:
     def __init__(self, rules, prefix_rules: bool = False):
         self.rules = tuple(rules)
         by_head: dict[str, list] = defaultdict(list)
-        rest = []
+        rest, scripted = [], []
         for k, r in enumerate(self.rules):
             shape = _shape(r.pattern, assume_start=prefix_rules)
             # max_words bounds a line rule's whole line, but only the fragment a prefix/suffix rule cuts
             limit = r.max_words if r.max_words is not None and r.match in ("line", "block") else 1 << 30
-            entry = (limit, shape.factors, r.regex.search, k, r)
-            if shape.heads is None:
+            script = re.compile(shape.script, re.IGNORECASE).search if shape.script else None
+            entry = (limit, shape.factors, script, r.regex.search, k, r)
+            if shape.heads is None and script is not None:
+                scripted.append(entry)
+            elif shape.heads is None:
                 rest.append(entry)
             else:
                 for head in shape.heads:
@@ -124,6 +127,8 @@ class _RuleGroup:
         # Longest word allowance first, so a scan stops at the first rule too short for the line.
         self._by_head = {h: tuple(sorted(v, key=lambda e: -e[0])) for h, v in by_head.items()}
         self._rest = tuple(sorted(rest, key=lambda e: -e[0]))
+        # unindexed rules that need another script than Latin: met only by lines with such a character
+        self._scripted = tuple(sorted(scripted, key=lambda e: -e[0]))
         # keys of a line -> the non-empty entry lists they select (few distinct line heads recur)
         self._lists: dict[tuple[str, ...], tuple] = {}
 
@@ -143,10 +148,15 @@ class _RuleGroup:
             return None
         folded = None
         hits = []
-        for entries in self._entries(keys or _line_keys(line)):
-            for limit, factors, search, k, rule in entries:
+        lists = self._entries(keys or _line_keys(line))
+        if self._scripted and not line.isascii() and _OTHER_SCRIPT.search(line):
+            lists = (*lists, self._scripted)
+        for entries in lists:
+            for limit, factors, script, search, k, rule in entries:
                 if words > limit:
                     break  # the rest allow even fewer words
+                if script is not None and not script(line):
+                    continue
                 if factors is not None:
                     if folded is None:
                         folded = _fold(line)
@@ -236,6 +246,7 @@ def _in_other_language(line: str, lang: str, page_lang: str) -> bool:
 class _Shape:
     heads: frozenset[str] | None = None  # keyed starts of a start-anchored pattern (see _heads)
     factors: frozenset[str] | None = None  # folded literals, one of which every match contains
+    script: str | None = None  # a character class of another script than Latin every match needs
 
 
 @lru_cache(maxsize=1024)  # a pure function of the pattern; the stories stage indexes some rules too
@@ -255,8 +266,10 @@ def _shape(pattern: str, assume_start: bool = False) -> _Shape:
         if heads is not None and "" in heads:  # can match the empty string: any line
             heads = None
     factors = _factors(sre, items)
+    ranges = _script_ranges(sre, items)
+    script = "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in sorted(ranges)) + "]" if ranges else None
     return _Shape(heads=None if heads is None else frozenset(heads),
-                  factors=None if not factors or "" in factors else frozenset(factors))
+                  factors=None if not factors or "" in factors else frozenset(factors), script=script)
 
 
 def _anchored(sre, items) -> bool:
@@ -409,6 +422,43 @@ def _factor_options(sre, items) -> list[set[str]]:
         elif op is sre.ASSERT:  # what a lookahead (or lookbehind) requires is in the line too
             options += _factor_options(sre, list(av[1]))
     return [o for o in options if o and "" not in o]
+
+
+def _script_ranges(sre, items) -> set[tuple[int, int]] | None:
+    """Code point ranges, all outside Latin text's alphabet and punctuation, one of which every match
+    of `items` contains (the Cyrillic, Chinese or Japanese a rule of those languages needs): a line
+    without any cannot match. None when no required part is made of such characters only."""
+    for op, av in items:
+        found = None
+        if op is sre.LITERAL:
+            found = {(av, av)}
+        elif op is sre.IN and av and all(o in (sre.LITERAL, sre.RANGE) for o, _ in av):
+            found = {(a, a) if o is sre.LITERAL else tuple(a) for o, a in av}
+        elif op is sre.SUBPATTERN:
+            found = _script_ranges(sre, list(av[-1]))
+        elif op is sre.BRANCH:
+            per_branch = [_script_ranges(sre, list(b)) for b in av[1]]
+            found = set().union(*per_branch) if all(per_branch) else None
+        elif op is not None and str(op) in _REPEATS and av[0] >= 1:
+            found = _script_ranges(sre, list(av[2]))
+        elif op is sre.ASSERT:
+            found = _script_ranges(sre, list(av[1]))
+        if found and all(_other_script(a) and _other_script(b) and not a <= 0x1eff <= b and not a <= 0x2bff <= b
+                         for a, b in found):
+            return found
+    return None
+
+
+def _other_script(cp: int) -> bool:
+    # Latin text holds ASCII, Latin-1 and Latin Extended letters (Vietnamese's too), combining marks,
+    # and the general punctuation and symbols (curly quotes, dashes, arrows, ...): none of those may
+    # make the filter.
+    return cp >= 0x370 and not 0x1e00 <= cp <= 0x1eff and not 0x2000 <= cp <= 0x2bff
+
+
+# Every character _other_script admits (a superset of each rule's class, case-insensitively too, as
+# no admitted range straddles an excluded one: see _script_ranges).
+_OTHER_SCRIPT = re.compile(r"[\u0370-\u1dff\u1f00-\u1fff\u2c00-\U0010ffff]", re.IGNORECASE)
 
 
 # How often a character turns up in text, roughly: the factor set least likely to be in a line wins.
