@@ -734,6 +734,45 @@ counterexamples = ["Acme said it is registered no longer"]
         assert _fast(group, line) == _naive(rules, line)
 
 
+
+def test_fast_matcher_keeps_other_script_rules_off_latin_lines_only():
+    rules = parse_rules('''
+[[rule]]
+id = "xx.test.cyrillic"
+category = "meta"
+pattern = '(?i)^\\W*(?:ответить|пожаловаться)\\W*$'
+max_words = 2
+reason = "unindexed (any leading non-word characters), needs Cyrillic"
+examples = ["Ответить", "» ПОЖАЛОВАТЬСЯ"]
+counterexamples = ["Ответить было нечего."]
+
+[[rule]]
+id = "xx.test.cjk_lookahead"
+category = "meta"
+pattern = '^(?=.*[\\u4e00-\\u9fff])\\d{4}-\\d{2}-\\d{2}.{0,10}$'
+max_words = 4
+reason = "the Chinese character is required only by a lookahead"
+examples = ["2024-05-12 来源"]
+counterexamples = ["2024-05-12 source"]
+
+[[rule]]
+id = "xx.test.latin"
+category = "meta"
+pattern = '(?i)^\\W*reply\\W*$'
+max_words = 2
+reason = "a Latin rule stays unindexed"
+examples = ["Reply"]
+counterexamples = ["Reply later"]
+''', "user.toml").rules
+    group = _RuleGroup(rules)
+    assert [e[-1].id for e in group._scripted] == ["xx.test.cyrillic"]
+    assert [e[-1].id for e in group._rest] == ["xx.test.latin"]
+    by_id = {e[-1].id: e for entries in group._by_head.values() for e in entries}
+    assert by_id["xx.test.cjk_lookahead"][2] is not None  # indexed by its digits, filtered by its script
+    for line in ["Ответить", "ОТВЕТИТЬ", "» пожаловаться «", "2024-05-12 来源", "2024-05-12 source", "Reply",
+                 "“Reply”", "Ответить было нечего.", "2024-05-12", "µ"]:
+        assert _fast(group, line) == _naive(rules, line), line
+
 # ---------------------------------------------------------------- properties: only removes, idempotent
 LINES = [
     "Advertisement", "Related Articles", "Most Read", "Share this article", "Facebook Twitter Email",
