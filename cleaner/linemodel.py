@@ -77,7 +77,7 @@ HTML_TAGS = ("p", "h", "li", "td", "div", "a", "span", "blockquote", "pre", "oth
 HINT = ["h_" + t for t in HTML_TAGS] + ["h_link", "h_depth", "h_article", "h_main", "h_heading", "h_in_li",
                                        "h_class", "h_class_mean", "h_class_min", "h_class_max", "h_in_best",
                                        "h_best_rel", "h_best_share",
-                                       "h_link_prev", "h_link_next", "h_link_win"]
+                                       "h_link_prev", "h_link_next", "h_link_win", "h_best_before", "h_best_after"]
 CONTEXT = ["p_m3", "p_m2", "p_m1", "p_0", "p_p1", "p_p2", "p_p3", "p_w2", "p_w5", "p_w10", "p_doc",
            "p_doc_frac", "p_in_block", "p_block_dist", "p_before", "p_after", "p_max3", "p_min3", "p_up5", "p_down5",
            "p_sandwich"]
@@ -257,7 +257,7 @@ def class_tokens(hint: str) -> set[str]:
 
 def _hint_row(h: dict | None, class_vocab: dict[str, float]) -> list[float]:
     if not h:
-        return [PAD] * (len(HINT) - 3)
+        return [PAD] * (len(HINT) - 5)
     tag = str(h.get("tag", "")).lower()
     if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
         tag = "h"
@@ -391,7 +391,14 @@ def line_features(lines: Sequence[str], hints: Sequence[dict] | None, vocab: dic
         cv = class_vocab or {}
         H = np.asarray([_hint_row(hints[i] if i < len(hints) else None, cv) for i in range(n)], dtype=np.float64)
         link = H[:, len(HTML_TAGS)]
-        cols += [H, _shift(link[:, None], -1), _shift(link[:, None], 1), wmean(link, 3)[:, None]]
+        inside = np.flatnonzero(H[:, HINT.index("h_in_best")] > 0)
+        at = np.arange(n)
+        # above the main container (masthead, menus, the headline's block) or below it (related links,
+        # comments, footer): the same shape of line means different things on either side
+        before = (at < inside[0]) if len(inside) else np.zeros(n, dtype=bool)
+        after = (at > inside[-1]) if len(inside) else np.zeros(n, dtype=bool)
+        cols += [H, _shift(link[:, None], -1), _shift(link[:, None], 1), wmean(link, 3)[:, None],
+                 np.column_stack([before, after]).astype(np.float64)]
     X = np.hstack(cols)
     assert X.shape == (n, width)
     return X
@@ -606,14 +613,14 @@ def too_little_context(words: Sequence[int]) -> bool:
 
 
 def finish(lines: Sequence[str], words: Sequence[int], p: list[float], page: bool = False,
-           lower_bar: bool = True) -> list[float]:
+           lower_bar: bool = True, inside: Sequence[bool] | None = None) -> list[float]:
     """Document-level checks over the ensembles' scores, in order: a lower bar on a page the scorer
     is unsure of (text only, see unsure_bar; `lower_bar=False` for training), stability (nearly
     everything kept -> everything kept; not for an HTML `page`, which is never an already clean
     text: its second run is as plain text, where the check applies), no sentence (nothing kept),
     letterless markers between kept lines (kept), long sentences inside the kept text and right after
-    it (kept; text only: on a page the DOM evidence already had its say), never empty (the best
-    block kept)."""
+    it (kept; on an HTML page only those `inside` the page's main container: elsewhere the DOM
+    evidence already had its say), never empty (the best block kept)."""
     if not page:
         if lower_bar:
             p = unsure_bar(words, p)
@@ -622,6 +629,8 @@ def finish(lines: Sequence[str], words: Sequence[int], p: list[float], page: boo
     p = dialogue(lines, words, p)
     if not page:
         p = tail_prose(lines, words, inner_prose(lines, words, p))
+    elif inside is not None:
+        p = tail_prose(lines, words, inner_prose(lines, words, p, only=inside), only=inside)
     p = never_empty(words, p)
     return [round(float(v), 6) for v in p]
 
@@ -742,7 +751,7 @@ def _unsure_sentence(lines, words, p, i: int, lowest: float, min_words: int) -> 
 
 
 def inner_prose(lines: Sequence[str], words: Sequence[int], p: list[float], lowest: float = INNER_MIN,
-                min_words: int = INNER_WORDS) -> list[float]:
+                min_words: int = INNER_WORDS, only: Sequence[bool] | None = None) -> list[float]:
     """Lift to 0.5 every sentence line of `min_words` words or more scored in [lowest, 0.5) that
     lies between the first and the last kept line of 8+ words."""
     kept = _kept_sentence_lines(words, p)
@@ -750,13 +759,13 @@ def inner_prose(lines: Sequence[str], words: Sequence[int], p: list[float], lowe
         return p
     out = list(p)
     for i in range(kept[0] + 1, kept[-1]):
-        if _unsure_sentence(lines, words, p, i, lowest, min_words):
+        if (only is None or only[i]) and _unsure_sentence(lines, words, p, i, lowest, min_words):
             out[i] = 0.5
     return out
 
 
 def tail_prose(lines: Sequence[str], words: Sequence[int], p: list[float], lowest: float = INNER_MIN,
-               min_words: int = INNER_WORDS) -> list[float]:
+               min_words: int = INNER_WORDS, only: Sequence[bool] | None = None) -> list[float]:
     """Lift to 0.5 the sentence lines of `min_words` words or more, scored in [lowest, 0.5), that
     follow the last kept line of 8+ words one after another: an article's last paragraphs, which
     a footer below pulls down (a title, a byline or a short line ends the run: teasers and comments
@@ -766,7 +775,7 @@ def tail_prose(lines: Sequence[str], words: Sequence[int], p: list[float], lowes
         return p
     out = list(p)
     i = kept[-1] + 1
-    while i < len(p) and _unsure_sentence(lines, words, p, i, lowest, min_words):
+    while i < len(p) and (only is None or only[i]) and _unsure_sentence(lines, words, p, i, lowest, min_words):
         out[i] = 0.5
         i += 1
     return out
@@ -903,5 +912,5 @@ def predict_with(models: dict[str, LineModel], lines: Sequence[str], hints: Sequ
     if hints is not None and len(hints) == len(lines) and "html" in models:
         dom = models["html"].scores(lines, hints, cache)
         p = [html_weight * a + (1 - html_weight) * b for a, b in zip(dom, p)]
-        return finish(lines, words, p, page=True)
+        return finish(lines, words, p, page=True, inside=[bool(h.get("in_best")) for h in hints])
     return finish(lines, words, p, lower_bar=lower_bar)
