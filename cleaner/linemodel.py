@@ -627,9 +627,7 @@ def finish(lines: Sequence[str], words: Sequence[int], p: list[float], page: boo
         p = stable(words, p, STABLE_MAX_DROP)
     p = fill_gaps(words, keep_markers(lines, no_sentence(words, p)), FILL_MAX_RUN, FILL_MAX_WORDS)
     p = dialogue(lines, words, p)
-    if not page:
-        p = tail_prose(lines, words, inner_prose(lines, words, p))
-    elif inside is not None:
+    if not page or inside is not None:  # (plain text: inside is None, every line may be lifted)
         p = tail_prose(lines, words, inner_prose(lines, words, p, only=inside), only=inside)
     p = never_empty(words, p)
     return [round(float(v), 6) for v in p]
