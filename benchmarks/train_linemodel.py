@@ -2,6 +2,7 @@
 
     python benchmarks/train_linemodel.py --loso          # leave-one-set-out figures (the honest ones)
     python benchmarks/train_linemodel.py --loso --seeds 20240611,1,2   # ... per seed and their mean
+    python benchmarks/train_linemodel.py --loso --pipeline   # ... and through the whole pipeline
     python benchmarks/train_linemodel.py --export        # train on all sets, write the text weights
     python benchmarks/train_linemodel.py --export --html # the same for the HTML model
     python benchmarks/train_linemodel.py --insample      # train on all, score each set (optimistic)
@@ -356,6 +357,25 @@ class Mixed:
         return lm.predict_with(self.models, lines, hints, cache, self.w, lower_bar)
 
 
+def pipeline_score(d: dict, vocab, held: str):
+    """The held-out set cleaned by the whole default pipeline (text mode, as
+    `benchmarks/quality.py --mode text` runs it) with this text model in place of the shipped one.
+    evaluate() scores the model's own passes over the lines the rules leave; this also counts what
+    runs after them (comment threads, stories), i.e. what a user gets on pages the model never saw."""
+    import quality
+    from cleaner.config import Config
+
+    real = lm._models
+    models = dict(real())
+    models["text"] = lm.LineModel(d, vocab)
+    lm._models = lambda: models
+    try:
+        sc, *_ = quality.run(lm_data.default_data(), held, "text", Path("/tmp/cleaner-loso"), Config(), jobs=1)
+    finally:
+        lm._models = real
+    return sc
+
+
 def loso_mix(sets, weights, aug_gold, self_aug, source):
     """For each held-out set: the text model (this run's settings) and the HTML model (the script's
     defaults, as shipped) trained on the other sets, then the held-out set's HTML pages scored with
@@ -400,6 +420,8 @@ def main(argv=None):
     global ROUNDS1, ROUNDS2
     ap = argparse.ArgumentParser()
     ap.add_argument("--loso", action="store_true")
+    ap.add_argument("--pipeline", action="store_true",
+                    help="with --loso: also score each left-out set through the whole text pipeline")
     ap.add_argument("--insample", action="store_true")
     ap.add_argument("--cv", type=int, default=0, metavar="K",
                     help="K-fold cross-validation over the pages of all sets (pages unseen, sources seen)")
@@ -449,10 +471,14 @@ def main(argv=None):
             f1s = []
             for seed in seeds or [SEED_DEFAULT]:
                 set_seed(seed)
-                model, _, _ = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
+                model, d, vocab = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
                 res = evaluate(model, data[held], a.html)
                 f1s.append(res[0].f1)
                 lines.append(report(f"loso/s{seed}" if seeds else "loso", held, res))
+                if a.pipeline and not a.html:
+                    line = f"loso-pipe {held:18s} {pipeline_score(d, vocab, held).line()}"
+                    print(line, flush=True)
+                    lines.append(line)
             if seeds:
                 line = (f"loso/mean {held:18s} F1={sum(f1s) / len(f1s):.3f} (min {min(f1s):.3f}, "
                         f"max {max(f1s):.3f}, {len(f1s)} seeds)")

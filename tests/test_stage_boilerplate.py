@@ -471,6 +471,39 @@ def test_repeats_can_be_switched_off():
     assert run(text, Stage(Options(model=False, repeats=False), RULESET)).text == text
 
 
+
+def _low_scores_for(monkeypatch, low: set[str]) -> None:
+    monkeypatch.setattr("cleaner.linemodel.predict",
+                        lambda lines, hints=None, cache=None: [0.2 if line in low else 0.9 for line in lines])
+
+
+TABLE = ["Pos", "Player", "Role", "DL", "Ann Lee", "starter", "DL", "Tom Ray", "backup"]
+
+
+def test_a_run_the_scorer_removed_between_two_kept_lines_stays(monkeypatch):
+    """A table's cells inside an article: short lines the scorer rates as furniture, right between
+    two lines it keeps, with nothing another step removed among them."""
+    _low_scores_for(monkeypatch, set(TABLE) | {"Win the lottery today"})
+    before = "The defence had a busy afternoon against the league leaders."
+    after = "Lee has now played every snap of the season."
+    doc = run(para(before, *TABLE, after, "Win the lottery today"), Stage(Options(), RULESET))
+    assert doc.text == para(before, *TABLE, after)  # the run at the end is no gap: it goes
+    assert [e.before for e in doc.edits if e.rule == "model.line"] == ["Win the lottery today"]
+    assert run(doc.text, Stage(Options(), RULESET)).edits == []
+    off = run(para(before, *TABLE, after), Stage(Options(model_gap=0), RULESET))
+    assert off.text == para(before, after)
+    short = run(para(before, *TABLE, after), Stage(Options(model_gap=len(TABLE) - 1), RULESET))
+    assert short.text == para(before, after)
+
+
+def test_a_line_another_step_removed_ends_the_gap(monkeypatch):
+    _low_scores_for(monkeypatch, {"Win the lottery today"})
+    text = para("The ferry runs every hour in summer.", "Win the lottery today", "Advertisement",
+                "It stops in winter.")
+    doc = run(text, Stage(Options(), RULESET))
+    assert doc.text == para("The ferry runs every hour in summer.", "It stops in winter.")
+
+
 # ---------------------------------------------------------------- comment threads
 THREAD_ARTICLE = [
     "Harbour wall to be rebuilt after winter storms",
@@ -534,6 +567,46 @@ def test_comment_threads_can_be_kept():
     doc = run(para(*THREAD_ARTICLE, *COMMENTS), Stage(Options(model=False, comments=False), RULESET))
     assert "Will the market stay open during the work?" in doc.text
     assert "Reply" not in doc.text.split("\n")  # the headers still go: they are rules' removals
+
+
+
+BARE_THREAD = [
+    "Ann Lee", "About time. The market flooded three times last year and nobody did anything.",
+    "tomray_77", "Eighteen months seems optimistic to me.", "I will believe it when I see the cranes.",
+    "Mia Chen", "Will the market stay open during the work?",
+]
+
+
+def test_names_under_a_comment_section_heading_are_comment_headers():
+    """Under "3 Responses to ..." a comment's header is often its author's name alone: no rule knows
+    such a line, but the heading says what follows."""
+    doc = run(para(*THREAD_ARTICLE, "3 Responses to “Harbour wall to be rebuilt”", *BARE_THREAD))
+    assert doc.text == para(*THREAD_ARTICLE)
+    assert "Mia Chen" in [e.before for e in doc.edits if e.rule == "comments.thread"]
+    assert run(doc.text).edits == []
+
+
+def test_bare_names_without_a_section_heading_stay():
+    doc = run(para(*THREAD_ARTICLE, *BARE_THREAD))
+    assert doc.text == para(*THREAD_ARTICLE, *BARE_THREAD)
+
+
+def test_a_comment_count_over_the_article_opens_no_section():
+    """A "2 Comments" counter under the headline is the comment widget's, not a section heading: the
+    recipe's short lines below it are not commenters' names."""
+    recipe = [
+        "Cranberry and pear stuffing for a crowd",
+        "This stuffing is the one my family asks for every November, and it feeds ten people with "
+        "leftovers, which is the point of making it in the first place, of course.",
+        "2 Comments",
+        "Croutons", "Cut the bread into cubes and dry them in a low oven for an hour.",
+        "Vegetables", "Soften the onions and celery in butter until they turn golden.",
+        "Fruit", "Fold in the pears and cranberries at the very end so they keep their shape.",
+        "Baking", "Bake covered for forty minutes, then uncover for the last ten.",
+    ]
+    doc = run(para(*recipe))
+    assert not any(e.rule == "comments.thread" for e in doc.edits)
+    assert "Fold in the pears and cranberries at the very end so they keep their shape." in doc.text
 
 
 # ---------------------------------------------------------------- prefixes / suffixes
@@ -600,7 +673,7 @@ def test_model_hook_removes_low_scores(monkeypatch):
         return [0.2 if "lottery" in line else 0.9 for line in lines]
 
     monkeypatch.setattr("cleaner.linemodel.predict", fake_predict)
-    stage = Stage(Options(), RULESET)
+    stage = Stage(Options(model_gap=0), RULESET)  # (a line between two kept ones stays by default: below)
     text = para("Advertisement", "The ferry runs every hour in summer.", "Win the lottery today", "It stops in winter.")
     doc = run(text, stage)
     assert doc.text == para("The ferry runs every hour in summer.", "It stops in winter.")

@@ -599,13 +599,20 @@ def test_teaser_listing_is_title_and_teaser_pairs_from_the_first_line():
 def test_comment_thread_after_an_article_is_not_split_off(monkeypatch):
     # The boilerplate stage removes each comment's "Posted by: ... at <date>" line; the comment that
     # follows one opens with a headline-like line and changes the subject. Prose interrupted by such
-    # removed lines from its first lines on is a comment thread, not a second story.
+    # removed lines from its first lines on is a comment thread, not a second story. (By default the
+    # "Posted by: ..." lines are comment headers and the boilerplate stage removes the thread's text
+    # too. Without that rule they read as bylines, and with `comments = false` the text stays: this
+    # check is what keeps it from being split off.)
     import cleaner.stages.stories as stories
+    from cleaner.config import Config
 
     raw = (HERE / "comment_thread.txt").read_bytes()
-    assert not cleaner.clean(raw, doc_id="thread.txt").stories
+    default = cleaner.clean(raw, doc_id="thread.txt")
+    assert not default.stories and any(e.rule == "comments.thread" for e in default.edits)
+    kept = Config(disable_rules=("en.comments.posted_by",)).replace_options("boilerplate", comments=False)
+    assert not cleaner.clean(raw, kept, doc_id="thread.txt").stories
     monkeypatch.setattr(stories, "COMMENT_META_LINES", 0)  # without the check: split off as a story
-    assert cleaner.clean(raw, doc_id="thread.txt").stories
+    assert cleaner.clean(raw, kept, doc_id="thread.txt").stories
 
 
 def test_a_removed_line_in_the_block_of_the_story_before_stays_with_it():

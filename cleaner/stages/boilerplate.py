@@ -46,7 +46,13 @@ _FIELD = re.compile(r"^\S+(?: \S+){0,3}:(?:\s|$)")
 _HEADER_CATEGORIES = frozenset({"byline", "dateline"})
 # One comment's header line (its author and time, "Reply", "2 days ago"); a comment widget's lines.
 _COMMENT_HEADER = "commenter"
-_COMMENT_CATEGORIES = frozenset({_COMMENT_HEADER, "comments"})
+# The heading that opens a comment section ("22 Responses to ..."): the short lines under it are
+# its commenters' names (see _name_heads).
+_COMMENT_SECTION = "discussion"
+_COMMENT_CATEGORIES = frozenset({_COMMENT_HEADER, "comments", _COMMENT_SECTION})
+# A commenter's name alone on its line: up to four words (not a number first, no colon), no
+# sentence punctuation at the end.
+_NAME_LINE = re.compile(r"^(?=.*[^\W\d_])(?!\d)[^\s:]+(?: [^\s:]+){0,3}(?<![.!?;,])$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,10 @@ class Options:
     repeats: bool = True  # repeated headlines keep their first copy; repeated captions go
     model: bool = True  # remove lines the learned line scorer rates below model_threshold
     model_threshold: float = 0.5
+    # A run of at most this many lines the scorer removed, right between two kept lines of the
+    # input (no line another step removed among them), stays: inside an article such a run is a
+    # table's cells or a list's items, short lines the scorer reads as page furniture. 0: off.
+    model_gap: int = 40
     # A page has hundreds of lines; a file with more than this is a list or a dump, where the model,
     # trained on pages, has nothing to say, and its per-line evidence would cost memory in
     # proportion (about 4 KB a line). Such files get the rules only.
@@ -89,7 +99,7 @@ class Options:
         for name in ("max_block_lines", "block_line_max_words", "block_gap", "block_lookahead", "block_lookahead_body",
                      "repeat_min_words",
                      "repeat_paragraph_words", "repeat_max_copies", "caption_distance", "comment_min_headers",
-                     "comment_gap", "comment_article_words", "comment_tail"):
+                     "comment_gap", "comment_article_words", "comment_tail", "model_gap"):
             if getattr(self, name) < 0:
                 return f"{name} must not be negative"
         return None
@@ -568,7 +578,28 @@ class Stage:
     def _passes(self, items: list[tuple[int, str]], dom: dict[int, dict] | None,
                 gate: "_LanguageGate | None") -> tuple[list[tuple[int, str]], list[Edit]]:
         evidence: dict = {}  # the line model's per-line evidence, for this call only
-        edits: list[Edit] = []
+        # (model_gap is for plain text: on HTML the DOM already says where the article's blocks are,
+        # and bringing the gaps back cost 0.003 F1 on one set there)
+        gaps = self.options.model and self.options.model_gap > 0 and dom is None
+        items, edits, restored = self._round(items, dom, gate, evidence, gaps)
+        # Lines model_gap brought back change what the scorer sees around them: a second run of
+        # the stage over this output could then remove a line at the edge of what is left, which no
+        # gap brings back. So the stage runs again over its own output, as that second run would
+        # (as text), until a round removes nothing (GAP_ROUNDS at most); each round only removes lines.
+        for _ in range(GAP_ROUNDS):
+            if not restored:
+                break
+            again, more, restored = self._round(items, None, gate, evidence, gaps)
+            if not more:
+                break
+            items, edits = again, edits + more
+        return items, edits
+
+    def _round(self, start: list[tuple[int, str]], dom: dict[int, dict] | None, gate: "_LanguageGate | None",
+               evidence: dict, gaps: bool) -> tuple[list[tuple[int, str]], list[Edit], int]:
+        """The passes over `start`, then model_gap's restorations. Returns the kept items, the
+        edits and how many lines came back."""
+        items, edits = start, []
         for k in range(self.options.max_passes):
             # Later passes judge the text as text: the DOM evidence says what the page's blocks
             # were, and a second run over this stage's output (plain text) would not have it. So
@@ -581,7 +612,34 @@ class Stage:
                 break
             edits += new
             items = _compact(items)
-        return items, edits
+        return self._restore_gaps(start, items, edits) if gaps else (items, edits, 0)
+
+    def _restore_gaps(self, start: list[tuple[int, str]], items: list[tuple[int, str]],
+                      edits: list[Edit]) -> tuple[list[tuple[int, str]], list[Edit], int]:
+        """The model_gap option, once the passes are done: a run of lines the scorer removed that
+        sits, in the input, right between two kept lines comes back. (Within the passes it would
+        not hold: each pass scores the lines again, and a run at the edge of what is left goes.)"""
+        scored = {e.line: e for e in edits if e.rule == "model.line"}
+        if not scored:
+            return items, edits, 0
+        kept = dict(items)
+        rows = [n for n, text in start if text.strip()]
+        back: set[int] = set()
+        k = 0
+        while k < len(rows):
+            if rows[k] not in scored:
+                k += 1
+                continue
+            a = k
+            while k < len(rows) and rows[k] in scored:
+                k += 1
+            if 0 < a < k < len(rows) and k - a <= self.options.model_gap and rows[a - 1] in kept and rows[k] in kept:
+                back.update(rows[a:k])
+        if not back:
+            return items, edits, 0
+        lines = [(n, kept[n] if n in kept else scored[n].before if n in back else text) for n, text in start
+                 if n in kept or n in back or not text.strip()]
+        return _compact(lines), [e for e in edits if not (e.rule == "model.line" and e.line in back)], len(back)
 
     def _pass(self, items: list[tuple[int, str]], dom: dict[int, dict] | None = None,
               evidence: dict | None = None, rules: bool = True,
@@ -762,7 +820,9 @@ class Stage:
         removed, comment_tail lines at most), the kept lines go as `comments.thread`."""
         o = self.options
         rows = [i for i, (_, text) in enumerate(items) if text.strip()]
-        heads = [k for k, i in enumerate(rows) if i in removed and self._category(removed[i]) == _COMMENT_HEADER]
+        cats = [self._category(removed[i]) if i in removed else "" for i in rows]
+        heads = sorted({k for k, c in enumerate(cats) if c == _COMMENT_HEADER}
+                       | set(self._name_heads(items, rows, cats)))
         if len(heads) < o.comment_min_headers:
             return
         runs = [[heads[0]]]
@@ -792,11 +852,31 @@ class Stage:
                     n, text = items[rows[k]]
                     removed[rows[k]] = Edit(self.name, "comments.thread", "remove", before=text, line=n)
 
+    def _name_heads(self, items, rows, cats) -> list[int]:
+        """Under a comment section's heading ("22 Responses to ...": a line a rule of the
+        discussion category removed), a comment's header is often its author's name alone, on
+        a short line no rule knows, and its date line reads like an article's. Those lines (up to the
+        next line a rule of another kind removed) count as comment headers too: the run test in
+        _drop_thread still asks for several of them, with kept text between them."""
+        out: list[int] = []
+        k = 0
+        while k < len(rows):
+            if cats[k] != _COMMENT_SECTION:
+                k += 1
+                continue
+            k += 1
+            while k < len(rows) and (not cats[k] or cats[k] in _COMMENT_CATEGORIES | _HEADER_CATEGORIES):
+                if cats[k] in _HEADER_CATEGORIES or (not cats[k] and _NAME_LINE.match(items[rows[k]][1].strip())):
+                    out.append(k)
+                k += 1
+        return out
+
 
 # A page's language for the rules: PAGE_LANG_MIN stopwords at least, PAGE_LANG_LEAD times those of the
 # next language (when the gate kept a line, the cleaned text must read as the same language: see
 # Stage.__call__).
 PAGE_LANG_MIN, PAGE_LANG_LEAD = 20, 3
+GAP_ROUNDS = 3  # rounds of the stage over its own output after model_gap restored lines (see _passes)
 RULE_MEMO_LINES = 20_000  # lines whose rule results a stage remembers (a few MB)
 _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
 
