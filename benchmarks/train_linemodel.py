@@ -365,12 +365,15 @@ def pipeline_score(d: dict, vocab, held: str):
     import quality
     from cleaner.config import Config
 
+    data = lm_data.default_data()
+    if not (data / held).is_dir():  # (the training lines may come from the cache without the data)
+        raise SystemExit(f"--pipeline: no {data / held} (set CLEANER_EVAL to the eval data)")
     real = lm._models
     models = dict(real())
     models["text"] = lm.LineModel(d, vocab)
     lm._models = lambda: models
     try:
-        sc, *_ = quality.run(lm_data.default_data(), held, "text", Path("/tmp/cleaner-loso"), Config(), jobs=1)
+        sc, *_ = quality.run(data, held, "text", Path("/tmp/cleaner-loso"), Config(), jobs=1)
     finally:
         lm._models = real
     return sc
