@@ -578,28 +578,36 @@ class Stage:
     def _passes(self, items: list[tuple[int, str]], dom: dict[int, dict] | None,
                 gate: "_LanguageGate | None") -> tuple[list[tuple[int, str]], list[Edit]]:
         evidence: dict = {}  # the line model's per-line evidence, for this call only
+        start = items
+        base = self._round(items, dom, gate, evidence)
         # (model_gap is for plain text: on HTML the DOM already says where the article's blocks are,
         # and bringing the gaps back cost 0.003 F1 on one set there)
-        gaps = self.options.model and self.options.model_gap > 0 and dom is None
-        items, edits, restored = self._round(items, dom, gate, evidence, gaps)
-        # Lines model_gap brought back change what the scorer sees around them: a second run of
-        # the stage over this output could then remove a line at the edge of what is left, which no
-        # gap brings back. So the stage runs again over its own output, as that second run would
-        # (as text), until a round removes nothing (GAP_ROUNDS at most); each round only removes lines.
+        if not (self.options.model and self.options.model_gap > 0 and dom is None):
+            return base
+        items, edits, restored = self._restore_gaps(start, *base)
+        if not restored:
+            return base
+        # Lines brought back change what the scorer sees around them, so a second run of the stage
+        # over this output could remove more. The stage runs again over its own output, as that
+        # run would (as text), until a round gives back all it takes (a fixed point). A round may
+        # take back restored lines; if it removes a line the scorer kept without them, or does not
+        # settle in GAP_ROUNDS, the page keeps what the passes alone kept.
+        kept = {n for n, text in base[0] if text.strip()}
         for _ in range(GAP_ROUNDS):
-            if not restored:
-                break
-            again, more, restored = self._round(items, None, gate, evidence, gaps)
+            again, more = self._round(items, None, gate, evidence)
+            if any(e.line in kept for e in more if e.action == "remove"):
+                return base
+            again, more, _ = self._restore_gaps(items, again, more)
             if not more:
-                break
+                return items, edits
             items, edits = again, edits + more
-        return items, edits
+        return base
 
     def _round(self, start: list[tuple[int, str]], dom: dict[int, dict] | None, gate: "_LanguageGate | None",
-               evidence: dict, gaps: bool) -> tuple[list[tuple[int, str]], list[Edit], int]:
-        """The passes over `start`, then model_gap's restorations. Returns the kept items, the
-        edits and how many lines came back."""
-        items, edits = start, []
+               evidence: dict) -> tuple[list[tuple[int, str]], list[Edit]]:
+        """The passes over `start`: the kept items and the edits."""
+        items: list[tuple[int, str]] = start
+        edits: list[Edit] = []
         for k in range(self.options.max_passes):
             # Later passes judge the text as text: the DOM evidence says what the page's blocks
             # were, and a second run over this stage's output (plain text) would not have it. So
@@ -612,7 +620,7 @@ class Stage:
                 break
             edits += new
             items = _compact(items)
-        return self._restore_gaps(start, items, edits) if gaps else (items, edits, 0)
+        return items, edits
 
     def _restore_gaps(self, start: list[tuple[int, str]], items: list[tuple[int, str]],
                       edits: list[Edit]) -> tuple[list[tuple[int, str]], list[Edit], int]:
