@@ -361,7 +361,7 @@ def pipeline_score(d: dict, vocab, held: str):
     """The held-out set cleaned by the whole default pipeline (text mode, as
     `benchmarks/quality.py --mode text` runs it) with this text model in place of the shipped one.
     evaluate() scores the model's own passes over the lines the rules leave; this also counts what
-    runs after them (comment threads, stories), i.e. what a user gets on pages the model never saw."""
+    runs after them (comment threads, model_gap, stories): what a user gets on pages it never saw."""
     import quality
     from cleaner.config import Config
 
