@@ -49,7 +49,11 @@ _COMMENT_HEADER = "commenter"
 # The heading that opens a comment section ("22 Responses to ..."): the short lines under it are
 # its commenters' names (see _name_heads).
 _COMMENT_SECTION = "discussion"
-_COMMENT_CATEGORIES = frozenset({_COMMENT_HEADER, "comments", _COMMENT_SECTION})
+# (the stories stage reads comment lines with the same categories)
+COMMENT_CATEGORIES = frozenset({_COMMENT_HEADER, "comments", _COMMENT_SECTION})
+# What a comment section holds, up to its end: comment lines, and the date lines and bylines of
+# comments
+_SECTION_CATEGORIES = COMMENT_CATEGORIES | _HEADER_CATEGORIES
 # A commenter's name alone on its line: up to four words (not a number first, no colon), no
 # sentence punctuation at the end.
 _NAME_LINE = re.compile(r"^(?=.*[^\W\d_])(?!\d)[^\s:]+(?: [^\s:]+){0,3}(?<![.!?;,])$")
@@ -627,22 +631,18 @@ class Stage:
         """The model_gap option, once the passes are done: a run of lines the scorer removed that
         sits, in the input, right between two kept lines comes back. (Within the passes it would
         not hold: each pass scores the lines again, and a run at the edge of what is left goes.)"""
+        from ..linemodel import fill_gaps
+
         scored = {e.line: e for e in edits if e.rule == "model.line"}
         if not scored:
             return items, edits, 0
         kept = dict(items)
         rows = [n for n, text in start if text.strip()]
-        back: set[int] = set()
-        k = 0
-        while k < len(rows):
-            if rows[k] not in scored:
-                k += 1
-                continue
-            a = k
-            while k < len(rows) and rows[k] in scored:
-                k += 1
-            if 0 < a < k < len(rows) and k - a <= self.options.model_gap and rows[a - 1] in kept and rows[k] in kept:
-                back.update(rows[a:k])
+        # linemodel.fill_gaps over the input's rows, a line another step removed counted as one
+        # word in runs allowed none: such a line is no gap, and a run that holds it stays removed
+        filled = fill_gaps([0 if n in scored else 1 for n in rows], [1.0 if n in kept else 0.0 for n in rows],
+                           self.options.model_gap, 0)
+        back = {n for n, v in zip(rows, filled) if v >= 0.5 and n not in kept}
         if not back:
             return items, edits, 0
         lines = [(n, kept[n] if n in kept else scored[n].before if n in back else text) for n, text in start
@@ -852,7 +852,7 @@ class Stage:
             while end + 1 < len(rows) and end + 1 - last <= o.comment_tail:
                 i = rows[end + 1]
                 cat = self._category(removed[i]) if i in removed else ""
-                if cat and cat not in _COMMENT_CATEGORIES:
+                if cat and cat not in COMMENT_CATEGORIES:
                     break  # a rule's removal (the line model's or a repeat's have no category)
                 end += 1
             for k in range(first, end + 1):
@@ -873,7 +873,7 @@ class Stage:
                 k += 1
                 continue
             k += 1
-            while k < len(rows) and (not cats[k] or cats[k] in _COMMENT_CATEGORIES | _HEADER_CATEGORIES):
+            while k < len(rows) and (not cats[k] or cats[k] in _SECTION_CATEGORIES):
                 if cats[k] in _HEADER_CATEGORIES or (not cats[k] and _NAME_LINE.match(items[rows[k]][1].strip())):
                     out.append(k)
                 k += 1

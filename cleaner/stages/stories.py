@@ -77,7 +77,7 @@ from ..document import Document, Edit
 from ..memo import Memo
 from ..rules import source_rule
 from ..textutil import join_lines
-from .boilerplate import _RuleGroup
+from .boilerplate import COMMENT_CATEGORIES, _RuleGroup
 
 MODES = ("split", "keep", "drop")
 
@@ -137,7 +137,7 @@ RESTORED_HEADER = ("headline", "page_end")  # a restored story needs one of thes
 PAGE_END_CATEGORIES = {"footer"}
 BOX_CATEGORIES = {"subscribe", "related"}
 # removed between two pieces of prose, these mark a list of comments or teasers, not one story's body
-COMMENT_CATEGORIES = {"comments", "commenter", "discussion"}  # a comment widget; one comment's header line
+# (COMMENT_CATEGORIES: a comment widget, one comment's header line, a comment section's heading)
 LIST_CATEGORIES = {*COMMENT_CATEGORIES, "byline", "dateline", "related", "navigation", "date", "author"}
 RESTORED_BODY_WORDS = 100  # a story restored from removed lines opens with this much prose in a row
 W_REMOVED_META = 1.5  # a removed date line or byline where no headline is left
