@@ -569,7 +569,6 @@ def test_comment_threads_can_be_kept():
     assert "Reply" not in doc.text.split("\n")  # the headers still go: they are rules' removals
 
 
-
 BARE_THREAD = [
     "Ann Lee", "About time. The market flooded three times last year and nobody did anything.",
     "tomray_77", "Eighteen months seems optimistic to me.", "I will believe it when I see the cranes.",
