@@ -556,6 +556,25 @@ def test_comments_need_an_article_before_them():
     assert not any(e.rule == "comments.thread" for e in doc.edits)
 
 
+PHOTO_POST_COMMENTS = [
+    "3 comments:",
+    "Ann Lee", "said...", "What a view. I walked there last summer and the light was just like this.",
+    "March 5, 2012 at 10:36 PM",
+    "tomray_77", "said...", "Lovely colours in the second one.", "March 5, 2012 at 11:02 PM",
+    "Mia Chen", "said...", "Where was this taken?", "March 6, 2012 at 8:15 AM",
+]
+
+
+def test_a_photo_post_s_caption_over_a_counted_thread_is_the_article():
+    """A photo post's only text is its caption, fewer words than an article needs; the comment count
+    under it says the thread after it is no guestbook: the comments go, the first name too."""
+    doc = run(para("Harbour at dawn, last Sunday.", *PHOTO_POST_COMMENTS))
+    assert doc.text == para("Harbour at dawn, last Sunday.")
+    assert run(doc.text).edits == []
+    alone = run(para(*PHOTO_POST_COMMENTS[1:]))  # no count, no caption: the comments stay
+    assert "Where was this taken?" in alone.text
+
+
 def test_two_comment_headers_are_no_thread():
     text = para(*THREAD_ARTICLE, "Ann Lee says:", "The market flooded again in March.", "Reply",
                 "Some residents want a higher wall.")
@@ -583,6 +602,31 @@ def test_names_under_a_comment_section_heading_are_comment_headers():
     assert doc.text == para(*THREAD_ARTICLE)
     assert "Mia Chen" in [e.before for e in doc.edits if e.rule == "comments.thread"]
     assert run(doc.text).edits == []
+
+
+DATED_THREAD = [
+    "Ann Lee", "March 5, 2012 at 10:36 pm", "About time. The market flooded three times last year.",
+    "Tom Ray", "March 5, 2012 at 11:02 pm", "https://example.org/harbour-photos",
+    "Mia Chen", "March 6, 2012 at 8:15 am", "Will the market stay open during the work?",
+    "Joe Bloggs", "March 6, 2012 at 9:40 am", "They said the same in 2009 and nothing happened.",
+]
+
+
+def test_a_comment_that_is_only_a_link_does_not_end_the_section():
+    """A comment whose text is a bare link goes by the link rule; the names and dates after it are
+    still the section's."""
+    doc = run(para(*THREAD_ARTICLE, "4 Responses to “Harbour wall to be rebuilt”", *DATED_THREAD))
+    assert doc.text == para(*THREAD_ARTICLE)
+    assert run(doc.text).edits == []
+
+
+def test_a_removed_block_after_the_comments_ends_the_section():
+    after = ["Harbour news", "Fees will rise by two per cent next year, the council said.",
+             "Port notices", "The north quay closes for dredging in May, the harbour master said."]
+    doc = run(para(*THREAD_ARTICLE, "4 Responses to “Harbour wall to be rebuilt”", *DATED_THREAD,
+                   "Skip to main content", "Advertisement", *after))
+    assert "Will the market stay open during the work?" not in doc.text
+    assert doc.text.endswith(para(*after))
 
 
 def test_bare_names_without_a_section_heading_stay():

@@ -169,6 +169,29 @@ def test_pua_runs_in_text_are_not_stray():
     assert run(text).text == text
 
 
+@pytest.mark.parametrize("damaged, repaired", [
+    ("The premium was $32 for cats.Â\n", "The premium was $32 for cats.\n"),
+    ("Step 2:Â Appoint an agent.\n", "Step 2: Appoint an agent.\n"),
+    ("It rained all week. Â\nThe ferry waited.\n", "It rained all week. \nThe ferry waited.\n"),
+    ("Sign up for the letter in your inboxÂ\n", "Sign up for the letter in your inbox\n"),
+])
+def test_a_lone_a_circumflex_left_by_a_lost_no_break_space_goes(damaged, repaired):
+    doc = run(damaged)
+    assert doc.text == repaired
+    assert [e.rule for e in doc.edits] == ["encoding.lost_nbsp"]
+    assert run(doc.text).edits == []
+
+
+@pytest.mark.parametrize("text", ["ROMÂNIA\n", "CAPITÂ and more\n", "A Ă Â B C\n", "Âge d'or\n"])
+def test_a_circumflex_in_a_word_or_after_a_capital_stays(text):
+    assert run(text).text == text
+
+
+def test_lost_nbsp_can_be_turned_off():
+    text = "for cats.Â\n"
+    assert run(text, E.Stage(E.Options(lost_nbsp=False))).text == text
+
+
 def test_hints_stay_aligned_when_lines_go():
     text = "Title\n\n\ue800\ue801\n\nBody text of the page, long enough.\nCafÃ©\n"
     hints = [{"n": 0}, {"n": 1}, {"n": 2}, {"n": 3}]

@@ -51,6 +51,8 @@ _COMMENT_HEADER = "commenter"
 _COMMENT_SECTION = "discussion"
 # (the stories stage reads comment lines with the same categories)
 COMMENT_CATEGORIES = frozenset({_COMMENT_HEADER, "comments", _COMMENT_SECTION})
+# A comment count or a comment section's heading (see _counted)
+_COUNT_CATEGORIES = frozenset({"comments", _COMMENT_SECTION})
 # What a comment section holds, up to its end: comment lines, and the date lines and bylines of
 # comments
 _SECTION_CATEGORIES = COMMENT_CATEGORIES | _HEADER_CATEGORIES
@@ -846,8 +848,8 @@ class Stage:
             first, last = run[0], run[-1]
             if len(run) < o.comment_min_headers or kept_words[last] == kept_words[first]:
                 continue  # too few headers, or no comment text between them
-            if kept_words[first] < o.comment_article_words:
-                continue
+            if kept_words[first] < o.comment_article_words and not (kept_words[first] and _counted(cats, first)):
+                continue  # a guestbook: comments and no article (unless a comment count says where it ends)
             end = last
             while end + 1 < len(rows) and end + 1 - last <= o.comment_tail:
                 i = rows[end + 1]
@@ -855,6 +857,9 @@ class Stage:
                 if cat and cat not in COMMENT_CATEGORIES:
                     break  # a rule's removal (the line model's or a repeat's have no category)
                 end += 1
+            if first >= 2 and cats[first - 2] in _COUNT_CATEGORIES and not cats[first - 1] \
+                    and _NAME_LINE.match(items[rows[first - 1]][1].strip()):
+                first -= 1  # the first commenter's name, between the count and its "said..."
             for k in range(first, end + 1):
                 if rows[k] not in removed:
                     n, text = items[rows[k]]
@@ -873,11 +878,20 @@ class Stage:
                 k += 1
                 continue
             k += 1
-            while k < len(rows) and (not cats[k] or cats[k] in _SECTION_CATEGORIES):
+            while k < len(rows) and (not cats[k] or cats[k] in _SECTION_CATEGORIES or self._inside_section(cats, k)):
                 if cats[k] in _HEADER_CATEGORIES or (not cats[k] and _NAME_LINE.match(items[rows[k]][1].strip())):
                     out.append(k)
                 k += 1
         return out
+
+    def _inside_section(self, cats, k: int) -> bool:
+        """Whether the line at row k, which a rule of another kind removed, is one comment's own
+        line (a comment that is only a link) rather than the section's end: it stands alone, and
+        the comments' date lines or header lines go on within comment_gap rows after it."""
+        if k + 1 < len(cats) and cats[k + 1] and cats[k + 1] not in _SECTION_CATEGORIES:
+            return False
+        ahead = cats[k + 1:k + 1 + self.options.comment_gap]
+        return any(c in _HEADER_CATEGORIES or c == _COMMENT_HEADER for c in ahead)
 
 
 # A page's language for the rules: PAGE_LANG_MIN stopwords at least, PAGE_LANG_LEAD times those of the
@@ -887,6 +901,13 @@ PAGE_LANG_MIN, PAGE_LANG_LEAD = 20, 3
 GAP_ROUNDS = 3  # rounds of the stage over its own output after model_gap restored lines (see _passes)
 RULE_MEMO_LINES = 20_000  # lines whose rule results a stage remembers (a few MB)
 _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
+
+
+def _counted(cats: list[str], first: int, lookback: int = 3) -> bool:
+    """Whether a comment count or a comment section's heading ("13 comments:") stands within
+    `lookback` rows above the thread's first header: then the little kept text above it (a photo
+    post's caption) is the page's article, not a comment."""
+    return any(c in _COUNT_CATEGORIES for c in cats[max(0, first - lookback):first])
 
 
 def _keep_headline(items, edits: list[Edit], headline, title) -> tuple[list[tuple[int, str]], list[Edit]]:

@@ -19,6 +19,11 @@ Steps, per line (line numbers are those of the text this stage receives):
    U+FFFD...) or of tokens mixing scripts that are all foreign to the document (not its main
    script) is removed.
 4. `encoding.stray_glyph`: a U+FFFD or a lone private-use character inside a line of text goes.
+5. `encoding.lost_nbsp`: a lone "Â" after a word, a number or punctuation, before a space or the
+   line's end ("for cats.Â", "Step 2:Â Appoint") goes. It is what is left of a no-break space read
+   as Windows-1252 ("Â\xa0") once the no-break space itself became a plain space or was stripped:
+   ftfy repairs the pair, not the "Â" alone. A capital "Â" after a capital letter ("ROMÂNIA") or
+   before a letter is a word's, and stays.
 Legitimate non-Latin text and emoji are never touched by 3 and 4: single-script words pass.
 """
 from __future__ import annotations
@@ -46,6 +51,9 @@ _STRAY = re.compile(f"(?:(?<=\\s)|^)(?:\ufffd|(?<![{_PUA}])[{_PUA}](?![{_PUA}]))
                     f"|(?<!\\s)\\s+(?:\ufffd|(?<![{_PUA}])[{_PUA}](?![{_PUA}]))+$"
                     f"|\ufffd+|(?<![{_PUA}])[{_PUA}](?![{_PUA}])")
 _LETTER = re.compile(r"[^\W\d_]")
+# step 5: "Â" right after a lower-case ASCII letter, a digit or punctuation (a space between allowed
+# after punctuation), before white space or the line's end
+_LOST_NBSP = re.compile("(?:(?<=[a-z0-9%.,;:!?)\\]}\"'’”])|(?<=[.,;:!?][ \t]))Â(?=\\s|$)")
 
 # Scripts of letters, by code point range (start, end, name); anything else is "other". The CJK
 # scripts are one group: Japanese mixes Han and kana in a word, Korean Hangul and Han.
@@ -84,6 +92,7 @@ class Options:
     truncated_mojibake: bool = True
     garbage_lines: bool = True
     stray_glyphs: bool = True
+    lost_nbsp: bool = True
     garbage_max_chars: int = 100  # longer lines are never garbage lines (only their stray glyphs go)
 
     def validate(self) -> str | None:
@@ -289,6 +298,10 @@ class Stage:
                 self._controls(cur, edits)
             if not text.isascii():
                 self._spaces(cur, edits)
+        if self.options.lost_nbsp and "Â" in text:
+            for i in sorted(set(_line_numbers(text, (m.start() for m in _LOST_NBSP.finditer(text))))):
+                if cur[i] is not None and "\n" not in cur[i]:
+                    cur[i] = self._lost_nbsp(cur[i], i, edits)
         if self.options.garbage_lines or self.options.stray_glyphs:
             self._garbage(text, cur, edits)
         if edits:
@@ -402,6 +415,15 @@ class Stage:
         edits.append(Edit(self.name, "encoding.stray_glyph", "replace", line, new, i + 1))
         return new
 
+    def _lost_nbsp(self, line: str, i: int, edits: list[Edit]) -> str:
+        """`line` without the "Â" a lost no-break space left (step 5), the change recorded."""
+        if not self.options.lost_nbsp or "Â" not in line:
+            return line
+        new = _LOST_NBSP.sub("", line)
+        if new != line:
+            edits.append(Edit(self.name, "encoding.lost_nbsp", "replace", line, new, i + 1))
+        return new
+
     def _settle(self, lines: list[str], cur: list, edits: list[Edit]) -> None:
         """Run the line steps again on every changed line until it stops changing: one step can
         uncover work for another (a removed glyph frees mojibake for ftfy, ftfy turns an entity into
@@ -451,7 +473,7 @@ class Stage:
                     line = fixed[:-1] if newline and fixed.endswith("\n") else fixed
             if "\n" in line:
                 break
-            line = self._stray_glyphs(line, i, edits)
+            line = self._lost_nbsp(self._stray_glyphs(line, i, edits), i, edits)
             if line == start:
                 break
         return line
