@@ -458,6 +458,19 @@ def test_repeated_labels_and_fields_are_left_alone():
     assert run(text).text == text
 
 
+def test_a_slideshow_caption_printed_four_times_goes():
+    """A gallery prints its photo's caption once per slide: a sentence that long, four times a few
+    lines apart, is a caption (all copies go), not a template label."""
+    caption = "The mayor, left, speaks with a shop owner during a visit to the harbour on Tuesday, March 5, 2019."
+    article = ["The harbour wall will be rebuilt next year, the council said on Tuesday after a long debate.",
+               "Work is expected to take eighteen months and to cost about four million pounds in total."]
+    doc = run(para(caption, caption, caption, caption, *article))
+    assert doc.text == para(*article)
+    assert {e.rule for e in doc.edits} == {"repeat.caption"}
+    label = "Add to basket."
+    assert run(para(label, label, label, label, *article)).text == para(label, label, label, label, *article)
+
+
 def test_far_apart_repeated_sentence_keeps_first_copy():
     """A pull quote far from its source is not a caption: the first copy stays."""
     quote = "We will not give up on this town."

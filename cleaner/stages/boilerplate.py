@@ -783,10 +783,13 @@ class Stage:
                 continue
             first_text = items[live[positions[0]]][1]
             words = len(first_text.split())
-            if words <= o.repeat_paragraph_words and (len(positions) > o.repeat_max_copies or _FIELD.match(first_text)):
-                continue  # recurring labels and "Field: value" lines repeat legitimately in lists
             close = min(b - a for a, b in zip(positions, positions[1:])) <= o.caption_distance
-            if words <= o.repeat_paragraph_words and close and _CAPTION_END.search(first_text):
+            caption = words <= o.repeat_paragraph_words and close and _CAPTION_END.search(first_text)
+            # (a sentence printed again and again a few lines apart is a slideshow's caption, not a label)
+            many = len(positions) > o.repeat_max_copies and not (caption and _sentence_like(first_text))
+            if words <= o.repeat_paragraph_words and (many or _FIELD.match(first_text)):
+                continue  # recurring labels and "Field: value" lines repeat legitimately in lists
+            if caption:
                 rule, drop = "repeat.caption", positions  # a caption printed twice: all copies go
             else:
                 rule, drop = ("repeat.paragraph" if words > o.repeat_paragraph_words else "repeat.line"), positions[1:]
@@ -898,9 +901,15 @@ class Stage:
 # next language (when the gate kept a line, the cleaned text must read as the same language: see
 # Stage.__call__).
 PAGE_LANG_MIN, PAGE_LANG_LEAD = 20, 3
+CAPTION_SENTENCE_WORDS = 10  # a caption repeated more than repeat_max_copies times is this long at least
 GAP_ROUNDS = 3  # rounds of the stage over its own output after model_gap restored lines (see _passes)
 RULE_MEMO_LINES = 20_000  # lines whose rule results a stage remembers (a few MB)
 _LAST_SCORES = object()  # key in the per-call evidence dict: (lines, scores) of the last model call
+
+
+def _sentence_like(text: str) -> bool:
+    """A line long enough to be a sentence (CAPTION_SENTENCE_WORDS words), not a label."""
+    return len(text.split()) >= CAPTION_SENTENCE_WORDS
 
 
 def _counted(cats: list[str], first: int, lookback: int = 3) -> bool:
