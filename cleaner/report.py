@@ -17,7 +17,8 @@ _OWN_CATEGORIES = {"model": "model", "repeat": "repeat", "normalize": "whitespac
 # Why the boilerplate stage's own steps (not a rule file's) removed a line, for --explain.
 _OWN_REASONS = {"model.line": "the line scorer", "repeat.line": "a repeated line; the first copy stays",
                 "repeat.paragraph": "a repeated paragraph; the first copy stays",
-                "repeat.caption": "a caption printed twice", "comments.thread": "a comment thread under the article"}
+                "repeat.caption": "a caption printed twice (or once per slide)",
+                "comments.thread": "a comment thread under the article"}
 
 
 @dataclass
