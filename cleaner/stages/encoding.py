@@ -300,7 +300,7 @@ class Stage:
                 self._spaces(cur, edits)
         if self.options.lost_nbsp and "Â" in text:
             for i in sorted(set(_line_numbers(text, (m.start() for m in _LOST_NBSP.finditer(text))))):
-                if cur[i] is not None and "\n" not in cur[i]:
+                if i < len(cur) and cur[i] is not None and "\n" not in cur[i]:  # (ftfy may take a long line whole)
                     cur[i] = self._lost_nbsp(cur[i], i, edits)
         if self.options.garbage_lines or self.options.stray_glyphs:
             self._garbage(text, cur, edits)
