@@ -436,7 +436,8 @@ def _finish_outputs(jobs, opts) -> None:
     if opts.write and not opts.in_place:
         from .io import sweep_stale_temps
 
-        sweep_stale_temps(j.target.parent for j in jobs if j.target is not None)
+        # (the engine has returned or raised: no write of this process is in flight any more)
+        sweep_stale_temps((j.target.parent for j in jobs if j.target is not None), finished=True)
 
 
 if __name__ == "__main__":

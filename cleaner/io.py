@@ -241,9 +241,12 @@ def write_atomic(target: Path, data: bytes, mode: int | None = None) -> None:
 _TMP_RE = re.compile(r"^\..+\.(\d+)\.[^.]+" + re.escape(TMP_SUFFIX) + "$")
 
 
-def sweep_stale_temps(folders: Iterable[Path]) -> int:
-    """Remove temporary files left by a killed run (their writer process is gone)."""
+def sweep_stale_temps(folders: Iterable[Path], finished: bool = False) -> int:
+    """Remove temporary files left by a killed run (their writer process is gone). `finished`: this
+    process has no write in flight either (its run is over), so its own leftovers go too -- a Ctrl-C
+    that lands between a temporary file's creation and the cleanup that guards it leaves one."""
     removed = 0
+    me = os.getpid()
     for folder in set(folders):
         try:
             entries = list(os.scandir(folder))
@@ -251,7 +254,10 @@ def sweep_stale_temps(folders: Iterable[Path]) -> int:
             continue
         for e in entries:
             m = _TMP_RE.match(e.name)
-            if not m or _alive(int(m.group(1))):
+            if not m:
+                continue
+            pid = int(m.group(1))
+            if not (finished and pid == me) and _alive(pid):
                 continue
             try:
                 os.unlink(e.path)

@@ -649,10 +649,15 @@ def test_stale_temp_files_of_dead_writers_are_swept_by_the_next_run(tmp_path: Pa
     (out / "sub").mkdir(parents=True)
     stale = out / "sub" / f".b.txt.{dead.pid}.abc123{TMP_SUFFIX}"
     stale.write_bytes(ARTICLE.encode()[:17])  # a half-written output of a killed run
-    alive = out / f".a.txt.{os.getpid()}.zzz999{TMP_SUFFIX}"  # a live writer's: left alone
-    alive.write_bytes(b"x")
-    rc, _ = run(["clean", str(src), "--out", str(out), "--jobs", "1"], capsys)
-    assert rc == 0 and not stale.exists() and alive.exists()
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        alive = out / f".a.txt.{writer.pid}.zzz999{TMP_SUFFIX}"  # another run's live writer: left alone
+        alive.write_bytes(b"x")
+        rc, _ = run(["clean", str(src), "--out", str(out), "--jobs", "1"], capsys)
+        assert rc == 0 and not stale.exists() and alive.exists()
+    finally:
+        writer.kill()
+        writer.wait()
     alive.unlink()
     assert files(out) == {"a.txt": ARTICLE.encode(), "sub/b.txt": ARTICLE.encode()}
 
@@ -1067,3 +1072,12 @@ def test_a_dead_writer_not_yet_reaped_leaves_a_temp_to_sweep(tmp_path: Path) -> 
     assert sweep_stale_temps([tmp_path]) == 1 and not stale.exists()
     child.wait()
     assert _alive(os.getpid())
+
+
+def test_a_finished_run_sweeps_its_own_leftover_temp(tmp_path: Path) -> None:
+    """A Ctrl-C between a temporary file's creation and the guard that removes it leaves one behind
+    with this process's id: a live writer's, so only a finished run may sweep it."""
+    own = tmp_path / f".a.txt.{os.getpid()}.x1{TMP_SUFFIX}"
+    own.write_text("partial")
+    assert sweep_stale_temps([tmp_path]) == 0 and own.exists()
+    assert sweep_stale_temps([tmp_path], finished=True) == 1 and not own.exists()
