@@ -52,7 +52,7 @@ _COMMENT_SECTION = "discussion"
 # (the stories stage reads comment lines with the same categories)
 COMMENT_CATEGORIES = frozenset({_COMMENT_HEADER, "comments", _COMMENT_SECTION})
 # A comment count or a comment section's heading (see _counted)
-_COUNT_CATEGORIES = frozenset({"comments", _COMMENT_SECTION})
+_COUNT_CATEGORIES = COMMENT_CATEGORIES - {_COMMENT_HEADER}
 # What a comment section holds, up to its end: comment lines, and the date lines and bylines of
 # comments
 _SECTION_CATEGORIES = COMMENT_CATEGORIES | _HEADER_CATEGORIES
@@ -855,8 +855,7 @@ class Stage:
                 continue  # a guestbook: comments and no article (unless a comment count says where it ends)
             end = last
             while end + 1 < len(rows) and end + 1 - last <= o.comment_tail:
-                i = rows[end + 1]
-                cat = self._category(removed[i]) if i in removed else ""
+                cat = cats[end + 1]
                 if cat and cat not in COMMENT_CATEGORIES:
                     break  # a rule's removal (the line model's or a repeat's have no category)
                 end += 1
