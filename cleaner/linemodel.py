@@ -624,7 +624,7 @@ def finish(lines: Sequence[str], words: Sequence[int], p: list[float], page: boo
     if not page:
         if lower_bar:
             p = unsure_bar(words, p)
-        p = stable(words, p, STABLE_MAX_DROP)
+        p = menu_tail(words, stable(words, p, STABLE_MAX_DROP))
     p = fill_gaps(words, keep_markers(lines, no_sentence(words, p)), FILL_MAX_RUN, FILL_MAX_WORDS)
     p = dialogue(lines, words, p)
     if not page or inside is not None:  # (plain text: inside is None, every line may be lifted)
@@ -818,6 +818,32 @@ def stable(words: Sequence[int], p: list[float], max_drop: float = STABLE_MAX_DR
         if sum(1 for i, x in enumerate(p) if x < sure and not first <= i <= last) >= sure_lines:
             return [x if not first <= i <= last else max(x, 0.5) for i, x in enumerate(p)]
     return [max(x, 0.5) for x in p]
+
+
+# A menu's last item, right above the article's first sentence, reads like its headline to the
+# scorer (a short line over prose). When the run of short lines it ends holds STABLE_SURE_LINES
+# lines the scorer is sure of (below STABLE_SURE), it is one of them. A headline of more than
+# MENU_ITEM_WORDS words ends the run.
+MENU_ITEM_WORDS = 3
+
+
+def menu_tail(words: Sequence[int], p: list[float], sure: float = STABLE_SURE,
+              sure_lines: int = STABLE_SURE_LINES) -> list[float]:
+    """The short lines right above the first kept sentence dropped (scored at most `sure`) when the
+    run of short lines they end holds `sure_lines` lines scored below `sure`."""
+    first = next((i for i, (w, x) in enumerate(zip(words, p)) if x >= 0.5 and w >= STABLE_SENTENCE_WORDS), None)
+    if not first:
+        return p
+    i = first - 1
+    while i >= 0 and 0 < words[i] <= MENU_ITEM_WORDS:
+        i -= 1
+    run = range(i + 1, first)
+    if not any(p[k] >= 0.5 for k in run) or sum(1 for k in run if p[k] < sure) < sure_lines:
+        return p
+    out = list(p)
+    for k in run:
+        out[k] = min(out[k], sure)
+    return out
 
 
 def never_empty(ntok: Sequence[int], p: list[float], min_words: int = 8) -> list[float]:

@@ -218,6 +218,17 @@ def test_a_menu_over_a_long_article_goes_but_the_article_alone_stays():
     assert cleaner.clean_text(article) == article
 
 
+def test_menu_tail_drops_the_menu_item_over_the_first_sentence_but_not_a_headline():
+    words = [2, 2, 1, 2, 3, 2, 2, 30, 25]
+    p = [0.02, 0.03, 0.05, 0.04, 0.06, 0.2, 0.7, 0.95, 0.9]
+    assert linemodel.menu_tail(words, p) == p[:5] + [0.1, 0.1, 0.95, 0.9]  # sure of five items: the rest are menu too
+    headline = words[:6] + [6] + words[7:]  # a six-word headline ends the run of menu items
+    assert linemodel.menu_tail(headline, p) == p
+    unsure = [0.02, 0.03, 0.3, 0.4, 0.06, 0.2, 0.7, 0.95, 0.9]  # only three items below 0.1: no menu
+    assert linemodel.menu_tail(words, unsure) == unsure
+    assert linemodel.menu_tail([2, 30], [0.7, 0.9]) == [0.7, 0.9]
+
+
 def test_fill_gaps_keeps_short_lines_between_kept_ones():
     words = [30, 3, 2, 30, 3, 3, 3, 30]
     p = [0.9, 0.1, 0.2, 0.9, 0.1, 0.1, 0.1, 0.9]
