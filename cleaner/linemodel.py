@@ -802,6 +802,11 @@ def fill_gaps(words: Sequence[int], p: list[float], max_run: int = FILL_MAX_RUN,
     return out
 
 
+def _kept_sentences(words: Sequence[int], p: list[float]) -> list[int]:
+    """The rows of the kept lines of STABLE_SENTENCE_WORDS words or more (the text's sentences)."""
+    return [i for i, (w, x) in enumerate(zip(words, p)) if x >= 0.5 and w >= STABLE_SENTENCE_WORDS]
+
+
 def stable(words: Sequence[int], p: list[float], max_drop: float = STABLE_MAX_DROP,
            sure: float = STABLE_SURE, sure_lines: int = STABLE_SURE_LINES) -> list[float]:
     """When the lines scored below 0.5 hold at most `max_drop` of the document's words, every line
@@ -812,7 +817,7 @@ def stable(words: Sequence[int], p: list[float], max_drop: float = STABLE_MAX_DR
     dropped = sum(w for w, x in zip(words, p) if x < 0.5)
     if dropped == 0 or dropped / total > max_drop:
         return p
-    body = [i for i, (w, x) in enumerate(zip(words, p)) if x >= 0.5 and w >= STABLE_SENTENCE_WORDS]
+    body = _kept_sentences(words, p)
     if body:
         first, last = body[0], body[-1]
         if sum(1 for i, x in enumerate(p) if x < sure and not first <= i <= last) >= sure_lines:
@@ -831,9 +836,10 @@ def menu_tail(words: Sequence[int], p: list[float], sure: float = STABLE_SURE,
               sure_lines: int = STABLE_SURE_LINES) -> list[float]:
     """The short lines right above the first kept sentence dropped (scored at most `sure`) when the
     run of short lines they end holds `sure_lines` lines scored below `sure`."""
-    first = next((i for i, (w, x) in enumerate(zip(words, p)) if x >= 0.5 and w >= STABLE_SENTENCE_WORDS), None)
-    if not first:
+    body = _kept_sentences(words, p)
+    if not body or body[0] == 0:  # no sentence kept, or nothing above the first
         return p
+    first = body[0]
     i = first - 1
     while i >= 0 and 0 < words[i] <= MENU_ITEM_WORDS:
         i -= 1
