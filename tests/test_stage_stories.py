@@ -468,6 +468,27 @@ def test_a_preamble_joins_the_article_and_only_a_headed_story_after_it_splits(he
     assert ("## Part 2" in doc.text) == (not stories)
 
 
+
+@pytest.mark.parametrize("intro, splits", [
+    ("", False),  # cards under a headline: a listing of other stories, dropped
+    ("The guide below compares every ferry operator on the coast, from the old island boats to the new fast and noisy "
+     "catamarans, with their prices, their timetables in winter and in summer, their cafes, and what the regular "
+     "passengers we asked think of them.", True),  # an intro longer than a card: a listicle, a story
+])
+def test_a_part_split_off_that_is_cards_is_a_listing_not_a_story(intro, splits):
+    head = "More from the harbour desk"
+    cards = [x for k in range(5) for x in (f"Will the pier reopen in week {k}?", "",
+             f"The harbour board explains in a short note why the works on pier {k} took longer than planned.", "")]
+    text = join_lines(["Welcome to the gazette. " + " ".join(A_PROSE) * 2, "", head, "", *([intro, ""] if intro else []),
+                       *cards])
+    stage = Stage(Options(), FIXTURE_RULES)
+    stage.detector = _LineDetector(head)
+    doc = stage(Document(id="t.txt", text=text, metadata={}))
+    assert [first_line(s.text) for s in doc.stories] == ([head] if splits else [])
+    assert ("pier 3" in doc.text) is False
+    dropped = [e for e in doc.edits if e.rule == "stories.teasers"]
+    assert bool(dropped) != splits and (not dropped or "pier 3" in dropped[0].before)
+
 def test_a_headline_keeps_its_date_line_and_kicker():
     from cleaner.stages.stories import Boundary, LineInfo, _header_starts
 
@@ -744,6 +765,27 @@ def test_an_article_that_opens_with_an_intro_is_no_list_of_cards():
     intro = ("Dentistry is changing quickly, and this year is shaping up to be one of the most innovative "
              "years yet, from new tools for diagnosis to care at a distance.")
     assert not _cards(join_lines([intro, "", *sections]))
+    opening = "Ten years ago nobody in town had heard of these clinics."
+    assert not _cards(join_lines([opening, "", intro, "", *sections]))  # a run of paragraphs
+    # a menu whose first title the line model dropped opens with a tagline, no intro
+    tagline = "Plan every crossing of the season in one place."
+    assert _cards(join_lines([tagline, "", *sections]))
+
+
+def test_a_part_split_off_is_cards_unless_its_first_paragraph_is_longer_than_a_card():
+    """Under a split-off part's headline, a card's title cannot be told from a headline: its first
+    paragraph is an intro only if it is longer than a card's paragraph (CARD_WORDS)."""
+    from cleaner.stages.stories import _cards, CARD_WORDS
+    cards = [x for k in range(5) for x in (f"Harbour Story Number {k}", "",
+             "The ferry timetable changes next week, and the council explains why in a short note.", "")]
+    assert _cards(join_lines(cards), header=True)
+    intro = ("The guide below compares every ferry operator on the coast, from the old island boats to the "
+             "new fast catamarans, with their prices, their timetables in winter and in summer, how they treat "
+             "bicycles and dogs, and what the regular passengers we asked think of them.")
+    assert len(intro.split()) > CARD_WORDS
+    assert not _cards(join_lines(["Ferries of the Coast Compared", "", intro, "", *cards]), header=True)
+    short = "The guide below compares every ferry operator on the coast, old and new, big and small."
+    assert _cards(join_lines(["Ferries of the Coast Compared", "", short, "", *cards]), header=True)
 
 
 def test_a_restored_headline_starts_its_story_and_leaves_the_author_line_above_it():

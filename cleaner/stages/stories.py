@@ -127,6 +127,10 @@ PREAMBLE_EXTREME_RATIO = 20  # ... even under the new story's own header, before
 # A main story made of cards (a title line over one short paragraph or an excerpt ending in "..."),
 # before a longer story: a menu's or a listing's teasers, the page's article comes after them
 CARD_WORDS, CARD_TITLE_WORDS, CARDS_MIN, CARDS_SHARE, CARDS_RATIO = 40, 15, 3, 0.75, 1.5
+# ... unless it opens with an intro: a paragraph with no title over it, longer than a menu's tagline
+# (a card whose title the line model dropped) or followed by another paragraph
+INTRO_WORDS = 20
+HEADER_LINES = 3  # lines a split-off story's header takes above its first paragraph (headline, date, byline)
 COMMENT_META_LINES = 6  # removed lines a comment's header takes at most (name, date, "Reply", ...)
 COMMENT_LOOKAHEAD = 8  # ... looked for between the first lines of prose after a story's header
 TEASER_PAIRS_MIN, TEASER_SHARE = 5, 0.6  # a split-off part this much made of teaser pairs is a listing
@@ -1139,11 +1143,11 @@ class Stage:
             main = replace(main, text=r.text, edits=[*main.edits, *(_renumbered(e, line_map) for e in self._removals(r))])
             out = head + out
             dropped.reverse()
-        # A part that is a listing of other stories (a title, one line of teaser, the next title) is
-        # no story: it goes, as the boilerplate stage's lists do.
+        # A part that is a listing of other stories (a title, one line of teaser, the next title;
+        # or cards under the headline) is no story: it goes, as the boilerplate stage's lists do.
         stories_out = []
         for b, s in out:
-            if _teaser_listing(s.text):
+            if _teaser_listing(s.text) or _cards(s.text, header=True):
                 dropped.append((replace(b, rule="stories.teasers"), s))
             else:
                 stories_out.append((b, s))
@@ -1388,17 +1392,22 @@ def _headed(b: Boundary) -> bool:
 _EXCERPT_END = re.compile(r"(?:\.\.\.|…|\[(?:…|\.\.\.)\])\s*$")
 
 
-def _cards(text: str) -> bool:
+def _cards(text: str, header: bool = False) -> bool:
     """Whether a text's prose comes as cards: under a title line, one short paragraph or an excerpt
     cut off with "..." (a listing's teasers, a mega-menu's descriptions): most of its lines are
     such cards, with no run of paragraphs, few lists or labels between them. An article whose
-    short sections look so opens with an intro: a paragraph with no title over it."""
+    short sections look so opens with an intro: a paragraph with no title over it (INTRO_WORDS).
+    `header`: the text opens with a story's header (a part split off a page); its first paragraph,
+    under the headline, is an intro only if longer than a card's, as a listing's first card title
+    cannot be told from a headline."""
     paras = [x.strip() for x in text.split("\n") if x.strip()]
     excerpt = [bool(_EXCERPT_END.search(x)) for x in paras]
     # a title may be a sentence or two ("We tried X. It worked.") over an excerpt
     prose = [_prose(x) and not (k + 1 < len(paras) and excerpt[k + 1] and len(x.split()) <= CARD_TITLE_WORDS)
              for k, x in enumerate(paras)]
-    if prose[:1] == [True] and not excerpt[0]:
+    f = next((k for k, x in enumerate(prose) if x), len(paras))
+    if f < len(paras) and f <= (HEADER_LINES if header else 0) and not excerpt[f] and (
+            len(paras[f].split()) >= (CARD_WORDS + 1 if header else INTRO_WORDS) or prose[f + 1:f + 2] == [True]):
         return False
     cards = units = 0
     for is_prose, run in groupby(range(len(paras)), key=prose.__getitem__):
