@@ -397,8 +397,11 @@ class Stage:
                 continue
             if self._garbage_line(line, i, main_script, edits):
                 cur[i] = None
-            else:
-                cur[i] = self._stray_glyphs(line, i, edits)
+                continue
+            new = self._stray_glyphs(line, i, edits)
+            # (a glyph gone can split a word in two: "aΒ\ue800aΒ" -> "aΒ aΒ", two words that switch
+            # alphabet, garbage to a second run)
+            cur[i] = None if new != line and self._garbage_line(new, i, main_script, edits) else new
 
     def _garbage_line(self, line: str, i: int, main_script: str | None, edits: list[Edit]) -> bool:
         """Whether `line` (input line i) goes as a garbage line; its removal is recorded if so."""
