@@ -489,6 +489,24 @@ def test_a_part_split_off_that_is_cards_is_a_listing_not_a_story(intro, splits):
     dropped = [e for e in doc.edits if e.rule == "stories.teasers"]
     assert bool(dropped) != splits and (not dropped or "pier 3" in dropped[0].before)
 
+
+@pytest.mark.parametrize("end, splits", [
+    (" The...", False),  # one teaser, its excerpt cut off: no story, dropped
+    (" The crossing is free for children under twelve.", True),  # a short story that ends: a story
+])
+def test_a_part_split_off_that_stops_mid_sentence_is_a_teaser(end, splits):
+    head = "Harbour board reopens the pier after the storm"
+    para = ("The harbour board reopened the north pier on Monday, three weeks after the storm tore away its "
+            "railings and part of the deck, and the first ferry of the morning tied up there at seven, with "
+            "the board's chairman and a small crowd of fishermen watching from the quay in the rain.")
+    text = join_lines(["Welcome to the gazette. " + " ".join(A_PROSE) * 2, "", head, "", para + end])
+    stage = Stage(Options(), FIXTURE_RULES)
+    stage.detector = _LineDetector(head)
+    doc = stage(Document(id="t.txt", text=text, metadata={}))
+    assert [first_line(s.text) for s in doc.stories] == ([head] if splits else [])
+    assert "north pier" not in doc.text
+    assert any(e.rule == "stories.teasers" for e in doc.edits) != splits
+
 def test_a_headline_keeps_its_date_line_and_kicker():
     from cleaner.stages.stories import Boundary, LineInfo, _header_starts
 

@@ -133,6 +133,7 @@ INTRO_WORDS = 20
 HEADER_LINES = 3  # lines a split-off story's header takes above its first paragraph (headline, date, byline)
 COMMENT_META_LINES = 6  # removed lines a comment's header takes at most (name, date, "Reply", ...)
 COMMENT_LOOKAHEAD = 8  # ... looked for between the first lines of prose after a story's header
+TEASER_PARAGRAPHS = 2  # a split-off part this short whose prose ends cut off ("...") is a teaser
 TEASER_PAIRS_MIN, TEASER_SHARE = 5, 0.6  # a split-off part this much made of teaser pairs is a listing
 # A boundary with no date line or byline needs one of these, or HEADERLESS_EXTRA more points
 HEADER_SUBSTITUTES, HEADERLESS_EXTRA = ("page_end", "html_article", "ending", "box"), 1.0
@@ -1144,10 +1145,11 @@ class Stage:
             out = head + out
             dropped.reverse()
         # A part that is a listing of other stories (a title, one line of teaser, the next title;
-        # or cards under the headline) is no story: it goes, as the boilerplate stage's lists do.
+        # or cards under the headline), or one teaser cut off with "...", is no story: it goes, as
+        # the boilerplate stage's lists do.
         stories_out = []
         for b, s in out:
-            if _teaser_listing(s.text) or _cards(s.text, header=True):
+            if _teaser_listing(s.text) or _cards(s.text, header=True) or _excerpt(s.text):
                 dropped.append((replace(b, rule="stories.teasers"), s))
             else:
                 stories_out.append((b, s))
@@ -1419,6 +1421,13 @@ def _cards(text: str, header: bool = False) -> bool:
         if k > 0 and len(run) == 1 and (len(paras[k].split()) <= CARD_WORDS or excerpt[k]):
             cards += 1
     return cards >= CARDS_MIN and cards >= CARDS_SHARE * units and 2 * cards >= CARDS_SHARE * len(paras)
+
+
+def _excerpt(text: str) -> bool:
+    """Whether a text is one teaser: at most TEASER_PARAGRAPHS paragraphs of prose, the last cut off
+    with "..." -- a story's text does not stop in mid-sentence."""
+    prose = [x.strip() for x in text.split("\n") if _prose(x)]
+    return 0 < len(prose) <= TEASER_PARAGRAPHS and bool(_EXCERPT_END.search(prose[-1]))
 
 
 def _teaser_listing(text: str) -> bool:
