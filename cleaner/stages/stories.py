@@ -1407,10 +1407,11 @@ def _cards(text: str, header: bool = False) -> bool:
     # a title may be a sentence or two ("We tried X. It worked.") over an excerpt
     prose = [_prose(x) and not (k + 1 < len(paras) and excerpt[k + 1] and len(x.split()) <= CARD_TITLE_WORDS)
              for k, x in enumerate(paras)]
-    f = next((k for k, x in enumerate(prose) if x), len(paras))
-    if f < len(paras) and f <= (HEADER_LINES if header else 0) and not excerpt[f] and (
-            len(paras[f].split()) >= (CARD_WORDS + 1 if header else INTRO_WORDS) or prose[f + 1:f + 2] == [True]):
-        return False
+    f = next((k for k, x in enumerate(prose) if x), len(paras))  # the first paragraph of prose
+    if f < len(paras) and f <= (HEADER_LINES if header else 0) and not excerpt[f]:
+        n = len(paras[f].split())
+        if (n > CARD_WORDS if header else n >= INTRO_WORDS) or prose[f + 1:f + 2] == [True]:
+            return False  # an intro
     cards = units = 0
     for is_prose, run in groupby(range(len(paras)), key=prose.__getitem__):
         if not is_prose:
