@@ -38,7 +38,10 @@ of, a short one before one many times as long, or a list of cards (title lines o
 paragraph or excerpt each: a menu's or a listing's teasers; an article's short sections under an
 intro paragraph are none) before a longer one, is a page's preamble: no split (a story under its
 own header -- a headline, then a date line or byline -- needs less: min_words, and a main story of
-min_story_words before it is no preamble, unless the story is twenty times as long). A boundary whose part is no story is no boundary: the boundaries
+min_story_words before it is no preamble, unless the story is twenty times as long). A part split
+off that is a listing of other stories -- teaser pairs, cards under its headline with no intro
+longer than a card, or one teaser cut off with "..." -- is no story either: it goes
+(`stories.teasers`). A boundary whose part is no story is no boundary: the boundaries
 are looked for again without it (RETRIES times), as a stronger candidate may have hidden the real
 one nearby. A story found at a removed headline the view put back starts at that headline (or
 at a date line or byline removed right above it): the other removed lines between the two stories
