@@ -85,8 +85,9 @@ class Options:
     repeat_paragraph_words: int = 25  # a repeated line longer than this is a duplicated paragraph
     repeat_max_copies: int = 3  # a short line printed more often is a template label, left alone
     caption_distance: int = 3  # copies of a sentence-like line this close (in lines) are a caption
-    max_passes: int = 12  # passes stop when one changes nothing: 1 or 2 on real pages (400 dev pages:
-    # one round in 552 still removed lines at its 4th pass); the cap only bounds pathological input
+    # Passes stop when one changes nothing: 1 or 2 on real pages (400 dev pages: one round in 552
+    # still removed lines at its 4th pass); the cap only bounds pathological input.
+    max_passes: int = 12
     # A comment thread after the article goes: comment_min_headers comment header lines (the rules'
     # commenter category), each at most comment_gap lines from the next, with kept text between
     # them, after comment_article_words words of kept text. False keeps the comments' text.
