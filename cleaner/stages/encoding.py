@@ -305,7 +305,7 @@ class Stage:
         if self.options.garbage_lines or self.options.stray_glyphs:
             self._garbage(text, cur, edits)
         if edits:
-            self._settle(lines, cur, edits)
+            self._settle(lines, cur, edits, text)
         if not edits:
             return doc
         doc.edits.extend(edits)
@@ -427,10 +427,13 @@ class Stage:
             edits.append(Edit(self.name, "encoding.lost_nbsp", "replace", line, new, i + 1))
         return new
 
-    def _settle(self, lines: list[str], cur: list, edits: list[Edit]) -> None:
+    def _settle(self, lines: list[str], cur: list, edits: list[Edit], text: str) -> None:
         """Run the line steps again on every changed line until it stops changing: one step can
         uncover work for another (a removed glyph frees mojibake for ftfy, ftfy turns an entity into
-        the opening quote a truncated sequence needed), and a second run must find nothing to do."""
+        the opening quote a truncated sequence needed), and a second run must find nothing to do.
+        A changed line is then judged as a garbage line, as a second run would judge it: with the
+        main script of `text` (the repaired page) when it holds another alphabet than Latin."""
+        main_script = _main_script(text) if self.options.garbage_lines and _NON_LATIN.search(text) else None
         for i, line in enumerate(cur):
             if line is None or line == lines[i] or "\n" in line:
                 continue
@@ -448,10 +451,10 @@ class Stage:
                 kept = []
                 for k, piece in enumerate(pieces):
                     piece = self._settle_line(piece, i, "\n" if k < len(pieces) - 1 else newline, edits)
-                    if "\n" in piece or not self._garbage_line(piece, i, None, edits):
+                    if "\n" in piece or not self._garbage_line(piece, i, main_script, edits):
                         kept.append(piece)
                 line = "\n".join(kept) if kept else None
-            elif line != cur[i] and "\n" not in line and self._garbage_line(line, i, None, edits):
+            elif "\n" not in line and self._garbage_line(line, i, main_script, edits):
                 line = None
             cur[i] = line
 
