@@ -228,6 +228,10 @@ def texts():
 @example("aΒ\ue800aΒ\nØ\xa0Ø\xa0Ø\xa0")  # the glyph gone leaves two words that switch alphabet: garbage
 # repaired by ftfy only once its C1 control goes (in settling): words that switch alphabet on a Greek page
 @example("Το δημοτικό συμβούλιο ενέκρινε τον προϋπολογισμό.\nÂ<Ã©ЖbÐ a\x81Ð–\nΤο δημοτικό συμβούλιο ενέκρινε.")
+# a page half Greek, half English: its mojibake's letters tipped the count to Latin on the first run
+# only, and the repaired line (Latin and Cyrillic) was garbage to a second run's Greek
+@example("Το δημοτικό συμβούλιο ενέκρινε τον προϋπολογισμό της νέας πισίνας.\n\x81a\x81Ð–Ââ€\x81ЖÐÐ\n"
+         "The town council approved the budget for the new pool on Tuesday.")
 def test_stage_is_idempotent(text):
     once = run(text).text
     assert run(once).text == once

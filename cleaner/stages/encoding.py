@@ -302,10 +302,11 @@ class Stage:
             for i in sorted(set(_line_numbers(text, (m.start() for m in _LOST_NBSP.finditer(text))))):
                 if i < len(cur) and cur[i] is not None and "\n" not in cur[i]:  # (ftfy may take a long line whole)
                     cur[i] = self._lost_nbsp(cur[i], i, edits)
+        script = None
         if self.options.garbage_lines or self.options.stray_glyphs:
-            self._garbage(text, cur, edits)
+            script = self._garbage(text, cur, edits)
         if edits:
-            self._settle(lines, cur, edits, text)
+            self._settle(lines, cur, edits, script)
         if not edits:
             return doc
         doc.edits.extend(edits)
@@ -381,16 +382,16 @@ class Stage:
         edits.append(Edit(self.name, "encoding.whitespace", "replace", line, tidy, i + 1))
         return tidy
 
-    def _garbage(self, text: str, cur: list, edits: list[Edit]) -> None:
+    def _garbage(self, text: str, cur: list, edits: list[Edit]) -> str | None:
         """Garbage lines and stray glyphs, looking only at lines holding a junk glyph or a word that
-        switches alphabet."""
+        switches alphabet. Returns the page's main script it judged them by (None: Latin only)."""
         found = [m.start() for m in _JUNK.finditer(text)]
         mixed = self.options.garbage_lines and _NON_LATIN.search(text) is not None
         if mixed:
             found += [m.start() for m in _MIXPAIR.finditer(text)]
         if not found:
-            return
-        main_script = _main_script(text) if mixed else None
+            return None
+        main_script = _page_script(text) if mixed else None
         for i in sorted(set(_line_numbers(text, sorted(found)))):
             line = cur[i]
             if line is None or "\n" in line:
@@ -402,6 +403,7 @@ class Stage:
             # (a glyph gone can split a word in two: "aΒ\ue800aΒ" -> "aΒ aΒ", two words that switch
             # alphabet, garbage to a second run)
             cur[i] = None if new != line and self._garbage_line(new, i, main_script, edits) else new
+        return main_script
 
     def _garbage_line(self, line: str, i: int, main_script: str | None, edits: list[Edit]) -> bool:
         """Whether `line` (input line i) goes as a garbage line; its removal is recorded if so."""
@@ -427,13 +429,13 @@ class Stage:
             edits.append(Edit(self.name, "encoding.lost_nbsp", "replace", line, new, i + 1))
         return new
 
-    def _settle(self, lines: list[str], cur: list, edits: list[Edit], text: str) -> None:
+    def _settle(self, lines: list[str], cur: list, edits: list[Edit], script: str | None) -> None:
         """Run the line steps again on every changed line until it stops changing: one step can
         uncover work for another (a removed glyph frees mojibake for ftfy, ftfy turns an entity into
         the opening quote a truncated sequence needed), and a second run must find nothing to do.
-        A changed line is then judged as a garbage line, as a second run would judge it: with the
-        main script of `text` (the repaired page) when it holds another alphabet than Latin."""
-        main_script = _main_script(text) if self.options.garbage_lines and _NON_LATIN.search(text) else None
+        Then judge the changed lines as garbage lines, as a second run would (see _judge); `script`
+        is the main script _garbage judged by."""
+        changed = []
         for i, line in enumerate(cur):
             if line is None or line == lines[i] or "\n" in line:
                 continue
@@ -444,19 +446,38 @@ class Stage:
                 # ftfy's repair made a line separator ("â€¨" is U+2028): a line end, as _line_ends
                 # would make it on a second run. There each piece is a line of its own, settled
                 # alone (a "<" in one no longer keeps the other's entities escaped; a piece that is
-                # garbage alone goes).
+                # garbage alone goes, see _judge).
                 new = LINE_SEPARATORS.sub("\n", body) + line[len(body):]
                 edits.append(Edit(self.name, "encoding.line_ends", "replace", line, new, i + 1))
                 pieces = new.split("\n")
-                kept = []
-                for k, piece in enumerate(pieces):
-                    piece = self._settle_line(piece, i, "\n" if k < len(pieces) - 1 else newline, edits)
-                    if "\n" in piece or not self._garbage_line(piece, i, main_script, edits):
-                        kept.append(piece)
-                line = "\n".join(kept) if kept else None
-            elif "\n" not in line and self._garbage_line(line, i, main_script, edits):
-                line = None
+                line = "\n".join(self._settle_line(piece, i, "\n" if k < len(pieces) - 1 else newline, edits)
+                                 for k, piece in enumerate(pieces))
             cur[i] = line
+            changed.append(i)
+        if self.options.garbage_lines:
+            self._judge(cur, changed, edits, script)
+
+    def _judge(self, cur: list, changed: list[int], edits: list[Edit], script: str | None) -> None:
+        """The garbage test on the settled lines, by the main script of the settled page: the one a
+        second run counts on this stage's output (_page_script leaves out the lines the test could
+        take, so the ones it takes do not change the count). The changed lines are judged, each
+        piece of a line that ftfy split on its own; if settling changed the page's script, every
+        line the test could take is judged again."""
+        settled = "\n".join(line for line in cur if line is not None)
+        main_script = _page_script(settled) if _NON_LATIN.search(settled) else None
+        if main_script != script:
+            changed = [i for i, line in enumerate(cur) if line is not None and _candidate(line)]
+        for i in changed:
+            line = cur[i]
+            if line is None:
+                continue
+            pieces = line.split("\n")
+            if len(pieces) == 1:
+                if self._garbage_line(line, i, main_script, edits):
+                    cur[i] = None
+                continue
+            kept = [p for p in pieces if not self._garbage_line(p, i, main_script, edits)]
+            cur[i] = "\n".join(kept) if kept else None
 
     def _settle_line(self, line: str, i: int, newline: str, edits: list[Edit]) -> str:
         """The line steps on one line, again until it stops changing (at most four rounds)."""
@@ -521,6 +542,18 @@ def _stray_repl(m: re.Match) -> str:
     the words stay apart; anywhere else it leaves nothing."""
     s, a, b = m.string, m.start(), m.end()
     return " " if 0 < a and b < len(s) and s[a - 1].isalnum() and s[b].isalnum() else ""
+
+
+def _candidate(line: str) -> bool:
+    """Whether the garbage test could take `line`: it holds a junk glyph or a word that switches alphabet."""
+    return _JUNK.search(line) is not None or _MIXPAIR.search(line) is not None
+
+
+def _page_script(text: str) -> str:
+    """The main script of the lines of `text` the garbage test cannot take (of all of them if those
+    have no letters): the same on a page and on what is left of it once garbage lines went."""
+    clean = "\n".join(line for line in text.split("\n") if not _candidate(line))
+    return _main_script(clean) if _LETTER.search(clean) else _main_script(text)
 
 
 def _main_script(text: str) -> str:
