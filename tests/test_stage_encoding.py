@@ -232,6 +232,8 @@ def texts():
 # only, and the repaired line (Latin and Cyrillic) was garbage to a second run's Greek
 @example("Το δημοτικό συμβούλιο ενέκρινε τον προϋπολογισμό της νέας πισίνας.\n\x81a\x81Ð–Ââ€\x81ЖÐÐ\n"
          "The town council approved the budget for the new pool on Tuesday.")
+# a piece split off at a line separator ftfy made, repaired alone, makes another separator
+@example("The town council approved the budget.\nÐ–\x8dâ€¨Ж â€¨€\r\t\x85\nThe vote was close.")
 def test_stage_is_idempotent(text):
     once = run(text).text
     assert run(once).text == once

@@ -439,23 +439,26 @@ class Stage:
         for i, line in enumerate(cur):
             if line is None or line == lines[i] or "\n" in line:
                 continue
-            newline = "\n" if i < len(cur) - 1 else ""
-            line = self._settle_line(line, i, newline, edits)
-            body = line[:-1] if line.endswith("\r") else line  # (a CR at a line's end is a CRLF's)
-            if LINE_SEPARATORS.search(body):
-                # ftfy's repair made a line separator ("â€¨" is U+2028): a line end, as _line_ends
-                # would make it on a second run. There each piece is a line of its own, settled
-                # alone (a "<" in one no longer keeps the other's entities escaped; a piece that is
-                # garbage alone goes, see _judge).
-                new = LINE_SEPARATORS.sub("\n", body) + line[len(body):]
-                edits.append(Edit(self.name, "encoding.line_ends", "replace", line, new, i + 1))
-                pieces = new.split("\n")
-                line = "\n".join(self._settle_line(piece, i, "\n" if k < len(pieces) - 1 else newline, edits)
-                                 for k, piece in enumerate(pieces))
-            cur[i] = line
+            cur[i] = self._settled(line, i, "\n" if i < len(cur) - 1 else "", edits)
             changed.append(i)
         if self.options.garbage_lines:
             self._judge(cur, changed, edits, script)
+
+    def _settled(self, line: str, i: int, newline: str, edits: list[Edit], depth: int = 0) -> str:
+        """`line` through the line steps (_settle_line). A line separator ftfy's repair made ("â€¨"
+        is U+2028) is a line end, as _line_ends would make it on a second run; there each piece is
+        a line of its own, settled alone in turn (a "<" in one no longer keeps the other's entities
+        escaped; its repair may make another separator; a piece that is garbage alone goes, see
+        _judge)."""
+        line = self._settle_line(line, i, newline, edits)
+        body = line[:-1] if line.endswith("\r") else line  # (a CR at a line's end is a CRLF's)
+        if depth >= 8 or not LINE_SEPARATORS.search(body):  # (each level takes a separator out)
+            return line
+        new = LINE_SEPARATORS.sub("\n", body) + line[len(body):]
+        edits.append(Edit(self.name, "encoding.line_ends", "replace", line, new, i + 1))
+        pieces = new.split("\n")
+        return "\n".join(self._settled(piece, i, "\n" if k < len(pieces) - 1 else newline, edits, depth + 1)
+                         for k, piece in enumerate(pieces))
 
     def _judge(self, cur: list, changed: list[int], edits: list[Edit], script: str | None) -> None:
         """The garbage test on the settled lines, by the main script of the settled page: the one a
