@@ -124,7 +124,7 @@ DROP_FEATURES: set[str] = set()  # feature groups left out (--drop-features): ch
 # the first, lost them. Left out, through the whole pipeline (mean of two seeds), scrapinghub /
 # wcxb / dragnet 0.902 / 0.830 / 0.841 -> 0.899 / 0.866 / 0.840; on unseen pages of the same sets
 # (--cv 3) equal. Costs: in sample 0.002-0.003 (text), and more single pages split into stories by
-# mistake (README, "Where a line sits").
+# mistake (benchmarks/HISTORY.md, "Where a line sits").
 TEXT_DROP = frozenset({"prose_share_before", "prose_share_after", "pos_line", "pos_char"})
 
 

@@ -923,7 +923,7 @@ def predict(lines: list[str], hints: list[dict] | None = None, cache: dict | Non
 
 
 # The HTML model's weight in its mean with the text model. Left out per set (train_linemodel.py
-# --loso-mix), heavier weights score worse on the set never seen (README).
+# --loso-mix), heavier weights score worse on the set never seen (the table is in benchmarks/HISTORY.md).
 HTML_WEIGHT = 0.5
 
 
