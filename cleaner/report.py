@@ -18,7 +18,8 @@ _OWN_CATEGORIES = {"model": "model", "repeat": "repeat", "normalize": "whitespac
 _OWN_REASONS = {"model.line": "the line scorer", "repeat.line": "a repeated line; the first copy stays",
                 "repeat.paragraph": "a repeated paragraph; the first copy stays",
                 "repeat.caption": "a caption printed twice (or once per slide)",
-                "comments.thread": "a comment thread under the article"}
+                "comments.thread": "a comment thread under the article",
+                "encoding.garbage_line": "a garbage line (junk glyphs, or words that switch alphabet)"}
 
 
 @dataclass

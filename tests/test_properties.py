@@ -50,9 +50,16 @@ _PEELED = ("the.\n\nthe.\n\ncouncil.\n\nhE\n\nthe.\n\nthe.\n\n0:0:0\n\nthe.\n\nc
            "council council council council council.\n\n0:0\x910\U00018cd60\n\n0:0\x910\U00018cd60\n")
 
 
+# A line whose words switch alphabet ("aΒ aΒ", Latin and Greek), kept on a page whose main script was
+# Latin while the byline was there; without it the page reads as Cyrillic, and a second run removed the line
+_ALPHABETS = ("Городской совет утвердил бюджет нового бассейна во вторник вечером после долгих споров.\n"
+              "Der Stadtrat hat am Dienstag den Haushalt für das neue Hallenbad beschlossen.\naΒ\ue800aΒ\nBy Anna Berger")
+
+
 @SETTINGS
 @given(document)
 @example(_PEELED)
+@example(_ALPHABETS)
 def test_idempotent(text: str) -> None:
     once = PIPELINE(cleaner.Document(id="a.txt", text=text)).text
     twice = PIPELINE(cleaner.Document(id="a.txt", text=once)).text

@@ -153,6 +153,15 @@ def test_garbage_lines_are_removed(garbage):
     assert (edit.rule, edit.action, edit.before, edit.line) == ("encoding.garbage_line", "remove", garbage, 2)
 
 
+def test_garbage_judges_lines_by_the_page_they_are_on():
+    # words that switch alphabet are garbage unless one of their alphabets is the page's main one
+    mixed = ["aΒ aΒ", "ΘЖλщ Ξфыω ԀλжΩ"]  # Latin and Greek; Greek and Cyrillic
+    cyrillic = ["Городской совет утвердил бюджет нового бассейна."] + mixed
+    assert STAGE.garbage(cyrillic) == [1]
+    assert STAGE.garbage(["The council approved the budget for the new pool."] + mixed) == [2]
+    assert E.Stage(E.Options(garbage_lines=False)).garbage(cyrillic) == []
+
+
 def test_stray_glyphs_leave_prose():
     doc = run("The \ufffd ferry left at noon\ufffd, on time.\n\ue80d Share this story\n")
     assert doc.text == "The ferry left at noon, on time.\nShare this story\n"

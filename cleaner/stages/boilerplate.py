@@ -113,6 +113,9 @@ class Options:
         return None
 
 
+GARBAGE_ROUNDS = 3  # rounds of the encoding stage's garbage test and the passes after them (see _garbage)
+
+
 class _RuleGroup:
     """The rules of one match kind, found fast. Trying some 150 regexes on every line would cost more
     than the rest of the pipeline, so a line only meets the rules that could match it at all. Two
@@ -549,10 +552,16 @@ class Stage:
         self._lines = _RuleGroup([r for r in rules if r.match in ("line", "block")])
         self._prefix = _RuleGroup([r for r in rules if r.match == "prefix"], prefix_rules=True)
         self._suffix = _RuleGroup([r for r in rules if r.match == "suffix"])
+        self._encoding = None  # the pipeline's encoding stage (bind), for its garbage-line test
         # line text -> what the rules do to it: a pure function of the text, kept across calls
         # (a corpus repeats its menus and footers, and split-off stories are cleaned again)
         self._memo = Memo(RULE_MEMO_LINES)
         self._repeat_keys = Memo(RULE_MEMO_LINES)  # line text -> its repeat key
+
+    def bind(self, stages) -> None:
+        """The pipeline hands over its stages: the encoding stage's garbage-line test runs again on
+        what the passes keep (see _garbage)."""
+        self._encoding = next((st for st in stages if getattr(st, "name", "") == "encoding"), None)
 
     def warm(self) -> None:
         from .. import linemodel
@@ -572,6 +581,7 @@ class Stage:
             # The gate kept a line for the page's language, but the cleaned text reads as another
             # (or none): cleaned again, it would lose that line. Without the gate, as before it.
             items, edits = self._passes(start, dom, None)
+        items, edits = self._garbage(items, edits, gate)
         if edits and not any(text.strip() for _, text in items):
             items, edits = _keep_headline(items, edits, doc.metadata.get("headline"), doc.metadata.get("title"))
         if edits:
@@ -582,6 +592,25 @@ class Stage:
             # already in join_lines' shape, so its lines are the output's, one for one.
             doc.metadata["boilerplate_line_map"] = [n for n, _ in items]
         return doc
+
+    def _garbage(self, items: list[tuple[int, str]], edits: list[Edit],
+                 gate: "_LanguageGate | None") -> tuple[list[tuple[int, str]], list[Edit]]:
+        """The kept lines the encoding stage would remove as garbage on a second run. Whether a line
+        whose words switch alphabet is garbage depends on the page's main script, and the passes may
+        have removed every line of the script the encoding stage counted (a page mixing alphabets
+        line by line): judged again on what is kept, they go, and the passes run again over what is
+        left, as a second run would, until nothing more goes (GARBAGE_ROUNDS at most)."""
+        if self._encoding is None:
+            return items, edits
+        for _ in range(GARBAGE_ROUNDS):
+            drop = set(self._encoding.garbage([text for _, text in items]))
+            if not drop:
+                break
+            edits = edits + [Edit(self.name, "encoding.garbage_line", "remove", before=text, line=n)
+                             for k, (n, text) in enumerate(items) if k in drop]
+            items, more = self._passes(_compact([item for k, item in enumerate(items) if k not in drop]), None, gate)
+            edits += more
+        return items, edits
 
     def _passes(self, items: list[tuple[int, str]], dom: dict[int, dict] | None,
                 gate: "_LanguageGate | None") -> tuple[list[tuple[int, str]], list[Edit]]:

@@ -405,6 +405,17 @@ class Stage:
             cur[i] = None if new != line and self._garbage_line(new, i, main_script, edits) else new
         return main_script
 
+    def garbage(self, lines: list[str]) -> list[int]:
+        """Which of `lines` (a cleaned page's) this stage would remove as garbage lines if it ran on
+        them: judged by their own page's main script. The boilerplate stage asks after its passes,
+        since a page it cut can have another main script than the page this stage saw."""
+        if not self.options.garbage_lines:
+            return []
+        text = "\n".join(lines)
+        main_script = _page_script(text) if _NON_LATIN.search(text) else None
+        return [i for i, line in enumerate(lines)
+                if "\n" not in line and _candidate(line) and self._is_garbage(line, main_script)]
+
     def _garbage_line(self, line: str, i: int, main_script: str | None, edits: list[Edit]) -> bool:
         """Whether `line` (input line i) goes as a garbage line; its removal is recorded if so."""
         if not (self.options.garbage_lines and self._is_garbage(line, main_script)):
