@@ -183,6 +183,8 @@ def test_pua_runs_in_text_are_not_stray():
     ("Step 2:Â Appoint an agent.\n", "Step 2: Appoint an agent.\n"),
     ("It rained all week. Â\nThe ferry waited.\n", "It rained all week. \nThe ferry waited.\n"),
     ("Sign up for the letter in your inboxÂ\n", "Sign up for the letter in your inbox\n"),
+    # several spaces before it: normalize makes them one, and a second run would see " Â"
+    ("It rained all week.   Â\nThe ferry waited.\n", "It rained all week.   \nThe ferry waited.\n"),
 ])
 def test_a_lone_a_circumflex_left_by_a_lost_no_break_space_goes(damaged, repaired):
     doc = run(damaged)

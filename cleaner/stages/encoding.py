@@ -51,9 +51,10 @@ _STRAY = re.compile(f"(?:(?<=\\s)|^)(?:\ufffd|(?<![{_PUA}])[{_PUA}](?![{_PUA}]))
                     f"|(?<!\\s)\\s+(?:\ufffd|(?<![{_PUA}])[{_PUA}](?![{_PUA}]))+$"
                     f"|\ufffd+|(?<![{_PUA}])[{_PUA}](?![{_PUA}])")
 _LETTER = re.compile(r"[^\W\d_]")
-# step 5: "Â" right after a lower-case ASCII letter, a digit or punctuation (a space between allowed
-# after punctuation), before white space or the line's end
-_LOST_NBSP = re.compile("(?:(?<=[a-z0-9%.,;:!?)\\]}\"'’”])|(?<=[.,;:!?][ \t]))Â(?=\\s|$)")
+# step 5: "Â" right after a lower-case ASCII letter, a digit or punctuation (spaces between allowed
+# after punctuation: any run of them, which normalize makes one, as a second run would see it), before
+# white space or the line's end
+_LOST_NBSP = re.compile("(?:(?<=[a-z0-9%.,;:!?)\\]}\"'’”])|(?<=[.,;:!?])[^\\S\r\n]+)Â(?=\\s|$)")
 
 # Scripts of letters, by code point range (start, end, name); anything else is "other". The CJK
 # scripts are one group: Japanese mixes Han and kana in a word, Korean Hangul and Han.
@@ -435,7 +436,7 @@ class Stage:
         """`line` without the "Â" a lost no-break space left (step 5), the change recorded."""
         if not self.options.lost_nbsp or "Â" not in line:
             return line
-        new = _LOST_NBSP.sub("", line)
+        new = _LOST_NBSP.sub(_drop_last, line)  # (only the "Â"; the spaces before it stay for normalize)
         if new != line:
             edits.append(Edit(self.name, "encoding.lost_nbsp", "replace", line, new, i + 1))
         return new
@@ -545,6 +546,10 @@ _ASCII_TRIP = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 # what normalize's SPACES would change: a wide space, two spaces, a space at either end of the line
 _ODD_SPACE = re.compile(f"^\\s|\\s$|[{WIDE_SPACE_CHARS}]|  ")
+
+
+def _drop_last(m: re.Match) -> str:
+    return m.group()[:-1]
 
 
 def _keep_cr(m: re.Match) -> str:
