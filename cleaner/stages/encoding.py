@@ -283,7 +283,10 @@ class Stage:
         if not text or (text.isascii() and "&" not in text and not _ASCII_TRIP.search(text)):
             return doc  # nothing any step could change
         edits: list[Edit] = []
-        text = self._line_ends(text, edits)
+        # ftfy judges the last line with its line end as normalize will leave it ("Äœ" alone is not
+        # mojibake to it, "Äœ\n" is); the added one goes again below
+        added = not text.endswith("\n")
+        text = self._line_ends(text + "\n" if added else text, edits)
         lines = text.split("\n")
         cur: list[str | None] = list(lines)  # what each input line became (None: removed; may hold "\n")
         if self.options.truncated_mojibake and "â€" in text:
@@ -312,7 +315,11 @@ class Stage:
             return doc
         doc.edits.extend(edits)
         kept = [line for line in cur if line is not None]
-        doc.text = join_lines(kept) if len(kept) < len(cur) else "\n".join(kept)
+        if len(kept) < len(cur):
+            doc.text = join_lines(kept)
+        else:
+            joined = "\n".join(kept)
+            doc.text = joined[:-1] if added and joined.endswith("\n") else joined
         hints = doc.metadata.get("html_lines")
         if isinstance(hints, list):
             doc.metadata["html_lines"] = _realign(lines, cur, hints)
