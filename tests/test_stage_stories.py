@@ -507,6 +507,7 @@ def test_a_part_split_off_that_stops_mid_sentence_is_a_teaser(end, splits):
     assert "north pier" not in doc.text
     assert any(e.rule == "stories.teasers" for e in doc.edits) != splits
 
+
 def test_a_headline_keeps_its_date_line_and_kicker():
     from cleaner.stages.stories import Boundary, LineInfo, _header_starts
 

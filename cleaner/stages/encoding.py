@@ -420,7 +420,9 @@ class Stage:
         if not self.options.garbage_lines:
             return []
         text = "\n".join(lines)
-        main_script = _page_script(text) if _NON_LATIN.search(text) else None
+        main_script = _judging_script(text)
+        if main_script is None and not _JUNK.search(text):
+            return []  # (one alphabet and no junk glyph: no line is garbage)
         return [i for i, line in enumerate(lines)
                 if "\n" not in line and _candidate(line) and self._is_garbage(line, main_script)]
 
@@ -485,21 +487,13 @@ class Stage:
         take, so the ones it takes do not change the count). The changed lines are judged, each
         piece of a line that ftfy split on its own; if settling changed the page's script, every
         line the test could take is judged again."""
-        settled = "\n".join(line for line in cur if line is not None)
-        main_script = _page_script(settled) if _NON_LATIN.search(settled) else None
+        main_script = _judging_script("\n".join(line for line in cur if line is not None))
         if main_script != script:
             changed = [i for i, line in enumerate(cur) if line is not None and _candidate(line)]
         for i in changed:
-            line = cur[i]
-            if line is None:
-                continue
-            pieces = line.split("\n")
-            if len(pieces) == 1:
-                if self._garbage_line(line, i, main_script, edits):
-                    cur[i] = None
-                continue
-            kept = [p for p in pieces if not self._garbage_line(p, i, main_script, edits)]
-            cur[i] = "\n".join(kept) if kept else None
+            if cur[i] is not None:
+                kept = [p for p in cur[i].split("\n") if not self._garbage_line(p, i, main_script, edits)]
+                cur[i] = "\n".join(kept) if kept else None
 
     def _settle_line(self, line: str, i: int, newline: str, edits: list[Edit]) -> str:
         """The line steps on one line, again until it stops changing (at most four rounds)."""
@@ -580,6 +574,12 @@ def _page_script(text: str) -> str:
     have no letters): the same on a page and on what is left of it once garbage lines went."""
     clean = "\n".join(line for line in text.split("\n") if not _candidate(line))
     return _main_script(clean) if _LETTER.search(clean) else _main_script(text)
+
+
+def _judging_script(text: str) -> str | None:
+    """The main script the garbage test judges `text`'s lines by; None when it has no other
+    alphabet than Latin (then no word can switch alphabet)."""
+    return _page_script(text) if _NON_LATIN.search(text) else None
 
 
 def _main_script(text: str) -> str:
