@@ -370,6 +370,31 @@ def test_a_main_story_that_would_split_again_loses_a_short_piece_before_a_longer
         assert stage(Document(id="again", text=part)).stories == []
 
 
+
+class _AloneDetector(_MarkerDetector):
+    """Finds its boundary only where nothing was removed around the text (no edits): the page's
+    view (removed prose put back, which weakens a boundary next to it) sees none, the output
+    cleaned again, alone, sees one."""
+
+    def find(self, lines, edits=None, *args, **kwargs):
+        return [] if edits else super().find(lines)
+
+
+def test_an_unsplit_output_that_a_re_clean_would_split_is_split_now():
+    stage = Stage(Options(), FIXTURE_RULES)
+    stage.detector = _AloneDetector(last=False)
+    removed = Edit("boilerplate", "model.line", "remove", before="Menu", line=1)
+    doc = stage(Document(id="m.txt", text=_marked(100, 100), edits=[removed]))
+    assert [first_line(s.text) for s in doc.stories] == ["## Part 1"]
+    assert doc.metadata["stories"] == 2 and [e.rule for e in doc.edits if e.action == "split"] == ["stories.test_marker"]
+    assert doc.edits[0] is removed  # the edits before this stage's stay first
+    again = stage(Document(id="again", text=doc.text))
+    assert again.stories == [] and again.text == doc.text
+    kept = Stage(Options(mode="keep"), FIXTURE_RULES)  # keep mode changes no text: nothing to settle
+    kept.detector = _AloneDetector(last=False)
+    assert kept(Document(id="m.txt", text=_marked(100, 100), edits=[removed])).edits == [removed]
+
+
 # --- evidence that misfired on single pages --------------------------------------------------
 
 def test_prices_are_no_time_stamps_and_numbered_items_no_headlines():
@@ -385,6 +410,9 @@ def test_prices_are_no_time_stamps_and_numbered_items_no_headlines():
     assert classify("She writes about work and careers... → Learn More").headline == 0.0
     assert classify("Boston → New York: The Night Train Returns").headline > 0
     assert classify("One comment so far |").headline == 0.0  # a counter's piece of a menu row
+    # a telephone number's last group is no year ("832-982-2079" over an address is no date line)
+    assert classify("832-982-2079").date == 0 and classify("(713) 555-2010").date == 0
+    assert classify("1998-2002").date == 2 and classify("Call us: 555 1999").date == 0
 
 
 def test_a_date_wrapped_into_a_sentence_is_no_date_line():

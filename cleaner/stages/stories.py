@@ -53,7 +53,9 @@ no part after it, the boilerplate stage's view of a shorter page), and could fin
 So every output part is cleaned again here as a re-clean would (the boilerplate stage, if the
 pipeline runs it, then this stage); where that splits it, its pieces are the output, each checked
 the same way. A piece split off the main story that would not be a story here (short, before a
-longer story) is dropped, like such a part is. clean(clean(x)) then splits nothing.
+longer story) is dropped, like such a part is. A page where no boundary was found is looked at
+once more as its output alone, as a re-clean sees it (no removed lines around it, no DOM hints):
+where that finds one, the split is made now. clean(clean(x)) then splits nothing.
 
 Guards keep single articles whole: a boundary with no date line or byline (kept or removed), no
 page footer, sign-off, <article> or removed box (most-read list, newsletter) needs a point more,
@@ -175,7 +177,8 @@ SHORT_TITLE_WORDS = 8
 # Bullet marks. Not the dashes "–"/"—": in many languages they open a line of dialogue or an
 # interview answer.
 _BULLET = re.compile(r"^(?:[•·▪●◦‣∙■►▶*+]|-(?=\s))\s*")
-_YEAR = re.compile(r"(?<![\w.,])(?:1[89]\d\d|20\d\d)(?![.,]?\d)(?![^\W\d_])")  # not in "TL2010Q"
+# (not in "TL2010Q", nor a telephone number's last group, "832-982-2079", "(713) 555-2010")
+_YEAR = re.compile(r"(?<![\w.,])(?<!(?<!\d)\d{3}[- ])(?:1[89]\d\d|20\d\d)(?![.,]?\d)(?![^\W\d_])")
 _NUMERIC_DATE = re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})\b")
 _WORD_DATE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\.?\s+[^\W\d_]{3,}\.?,?\s+(?:1[89]|20)\d\d\b"
                         r"|\b[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:1[89]|20)\d\d\b")
@@ -1050,9 +1053,32 @@ class Stage:
             return doc
         self._recleaned = {}  # part text -> what the boilerplate stage makes of it, for this document
         try:
-            return self._process(doc, self.options.mode, 0)
+            out = self._process(doc, self.options.mode, 0)
+            if self.options.mode != "keep" and not out.metadata.get("story_boundaries") and out.text == doc.text:
+                out = self._unsplit_again(out)
+            return out
         finally:
             self._recleaned = None
+
+    # What a re-clean of an unsplit output hands this stage: the same text, with nothing removed
+    # around it (the boilerplate stage keeps its own output whole), so no restored view, no
+    # removed date lines or footers, no DOM hints.
+    _BARE_DROPS = ("boilerplate_line_map", "html_lines", "stories", "story_boundaries")
+
+    def _unsplit_again(self, out: Document) -> Document:
+        """No boundary was found in the page's view. The output alone is what a re-clean judges,
+        and there the evidence differs (prose the line model removed no longer weakens a boundary
+        next to it; a removed header no longer adds to one): decide as that re-clean would, so
+        that cleaning the output again changes nothing."""
+        bare = Document(id=out.id, text=out.text,
+                        metadata={k: v for k, v in out.metadata.items() if k not in self._BARE_DROPS})
+        r = self._process(bare, self.options.mode, 0)
+        if not r.metadata.get("story_boundaries") and r.text == out.text:
+            return out
+        meta = {**out.metadata, "stories": r.metadata["stories"], "story_boundaries": r.metadata["story_boundaries"]}
+        if r.text != out.text:
+            meta.pop("boilerplate_line_map", None)  # the main text is a re-clean's now
+        return replace(out, text=r.text, metadata=meta, edits=[*out.edits, *r.edits], stories=[*out.stories, *r.stories])
 
     def _process(self, doc: Document, mode: str, depth: int) -> Document:
         lines = doc.text.split("\n")
