@@ -462,7 +462,7 @@ def main(argv=None):
                     help="HTML mode left out per set, for each weight of the HTML model in its mean with the text "
                     "model (the text model trained with this run's --aug-gold/--rounds/--leaves)")
     ap.add_argument("--drop-features", default="", help="comma-separated feature groups to leave out: "
-                    "region, neigh, doc, hint (default: none)")
+                    "region, neigh, doc, hint, class (default: none)")
     ap.add_argument("--all-features", action="store_true",
                     help=f"train the text model with the features it leaves out by default ({', '.join(sorted(TEXT_DROP))})")
     a = ap.parse_args(argv)
@@ -470,7 +470,9 @@ def main(argv=None):
         TEXT_DROP = frozenset()
     seeds = [int(x) for x in a.seeds.split(",") if x.strip()]
     groups = {"region": lm.REGION, "doc": lm.DOC, "hint": lm.HINT,
-              "neigh": [f"n{o:+d}_{f}" for o in lm.NEIGH_OFFSETS for f in lm.NEIGH]}
+              "neigh": [f"n{o:+d}_{f}" for o in lm.NEIGH_OFFSETS for f in lm.NEIGH],
+              # the HTML model's evidence from class/id words (a vocabulary learnt from the training sites)
+              "class": ["h_class", "h_class_mean", "h_class_min", "h_class_max"]}
     for g in filter(None, a.drop_features.split(",")):
         DROP_FEATURES.update(groups[g])
     if a.rounds:
