@@ -392,14 +392,14 @@ def pipeline_score(d: dict, vocab, held: str):
     return sc
 
 
-def loso_mix(sets, weights, aug_gold, self_aug, source):
+def loso_mix(sets, weights, aug_gold, self_aug, source, html_size=None):
     """For each held-out set: the text model (this run's settings) and the HTML model (the script's
     defaults, as shipped) trained on the other sets, then the held-out set's HTML pages scored with
     each weight of the HTML model in the mean."""
     global ROUNDS1, ROUNDS2
     text_data, html_data = load(sets, False, source), load(sets, True, source)
     text_cfg = (ROUNDS1, ROUNDS2, PARAMS["num_leaves"])
-    html_cfg = DEFAULT_SIZE
+    html_cfg = html_size or DEFAULT_SIZE
     out = []
     for held in sets:
         models = []
@@ -463,6 +463,9 @@ def main(argv=None):
                     "model (the text model trained with this run's --aug-gold/--rounds/--leaves)")
     ap.add_argument("--drop-features", default="", help="comma-separated feature groups to leave out: "
                     "region, neigh, doc, hint, class (default: none)")
+    ap.add_argument("--html-size", default="", metavar="ROUNDS,LEAVES",
+                    help="with --loso-mix: the HTML model's rounds per stage and leaves per tree (default: as shipped, "
+                         f"{DEFAULT_SIZE[0]},{DEFAULT_SIZE[2]})")
     ap.add_argument("--all-features", action="store_true",
                     help=f"train the text model with the features it leaves out by default ({', '.join(sorted(TEXT_DROP))})")
     a = ap.parse_args(argv)
@@ -508,7 +511,11 @@ def main(argv=None):
                 lines.append(line)
         set_seed(a.seed)
     if a.loso_mix:
-        lines += loso_mix(sets, [float(x) for x in a.loso_mix.split(",")], a.aug_gold, a.self_aug, a.source)
+        size = None
+        if a.html_size:
+            r, leaves = (int(x) for x in a.html_size.split(","))
+            size = (r, r, leaves)
+        lines += loso_mix(sets, [float(x) for x in a.loso_mix.split(",")], a.aug_gold, a.self_aug, a.source, size)
     if a.cv:
         per_doc = cross_validate(data, sets, a.cv, a.html, a.aug_gold, guard_cfg, a.self_aug)
         for s in sets:
