@@ -137,12 +137,14 @@ if __name__ == "__main__":  # oracle: keep exactly the lines labelled content
 
 
 def load_pipeline_set(name: str, mode: str = "text", data: Path | None = None,
-                      cache: Path | None = Path("/tmp/lm_cache")) -> list[Doc]:
+                      cache: Path | None = Path("/tmp/lm_cache"), rules: bool = True) -> list[Doc]:
     """The lines (and DOM hints) the line model sees inside the pipeline: every stage before it and
     boilerplate's rules, blocks and repeats run as shipped; the model's first call per document is
-    captured (and answered "keep all", so the stage stops there)."""
+    captured (and answered "keep all", so the stage stops there). rules=False: the same with
+    boilerplate's rules (and the block headings they find) off -- the lines a model would see
+    if no rule knew the page's furniture."""
     data = data or default_data()
-    cf = cache / f"{name}.{mode}.{_code_key()}.pipe.pkl" if cache else None
+    cf = cache / f"{name}.{mode}.{_code_key()}{'' if rules else '.norules'}.pipe.pkl" if cache else None
     if cf and cf.exists():
         with open(cf, "rb") as f:
             return [Doc(**d) for d in pickle.load(f)]
@@ -163,6 +165,8 @@ def load_pipeline_set(name: str, mode: str = "text", data: Path | None = None,
     # (common.caption.agency_credit backtracks exponentially on long dash lines: off while capturing)
     config = Config(disable_rules=("common.caption.agency_credit",))
     config = config.with_stage("stories", False).with_stage("language", False)
+    if not rules:
+        config = config.replace_options("boilerplate", rules=False)
     pipeline = Pipeline.from_config(config)
     real = linemodel.predict
     linemodel.predict = capture

@@ -466,6 +466,9 @@ def main(argv=None):
     ap.add_argument("--html-size", default="", metavar="ROUNDS,LEAVES",
                     help="with --loso-mix: the HTML model's rounds per stage and leaves per tree (default: as shipped, "
                          f"{DEFAULT_SIZE[0]},{DEFAULT_SIZE[2]})")
+    ap.add_argument("--aug-norules", action="store_true",
+                    help="with --loso (text): train on each page also as it reads with boilerplate's rules off, "
+                         "so the model does not lean on the lines the rules remove")
     ap.add_argument("--all-features", action="store_true",
                     help=f"train the text model with the features it leaves out by default ({', '.join(sorted(TEXT_DROP))})")
     a = ap.parse_args(argv)
@@ -493,6 +496,8 @@ def main(argv=None):
     if a.loso:
         for held in sets:
             train = [d for s in sets if s != held for d in data[s]]
+            if a.aug_norules:  # each training page a second time, as it reads with no rule applied
+                train += [d for s in sets if s != held for d in lm_data.load_pipeline_set(s, "text", rules=False)]
             f1s = []
             for seed in seeds or [SEED_DEFAULT]:
                 set_seed(seed)
