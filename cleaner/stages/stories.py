@@ -1054,7 +1054,8 @@ class Stage:
         self._recleaned = {}  # part text -> what the boilerplate stage makes of it, for this document
         try:
             out = self._process(doc, self.options.mode, 0)
-            if self.options.mode != "keep" and not out.metadata.get("story_boundaries") and out.text == doc.text:
+            if (self.options.mode != "keep" and not out.metadata.get("story_boundaries") and out.text == doc.text
+                    and not self._seen_bare(doc)):
                 out = self._unsplit_again(out)
             return out
         finally:
@@ -1064,6 +1065,12 @@ class Stage:
     # around it (the boilerplate stage keeps its own output whole), so no restored view, no
     # removed date lines or footers, no DOM hints.
     _BARE_DROPS = ("boilerplate_line_map", "html_lines", "stories", "story_boundaries")
+
+    def _seen_bare(self, doc: Document) -> bool:
+        """Whether `doc` was judged as a re-clean of its output would be (no DOM hints, no line map,
+        no line the boilerplate stage removed): then looking again alone would repeat that work."""
+        return (not doc.metadata.get("html_lines") and not isinstance(doc.metadata.get("boilerplate_line_map"), list)
+                and not _removed_slots(doc.edits, self.ruleset))
 
     def _unsplit_again(self, out: Document) -> Document:
         """No boundary was found in the page's view. The output alone is what a re-clean judges,
