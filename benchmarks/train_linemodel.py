@@ -494,10 +494,11 @@ def main(argv=None):
     t0 = time.time()
     guard_cfg = {}  # the document-level checks live in cleaner.linemodel.finish(), not in the weights
     if a.loso:
+        # each training page a second time, as it reads with no rule applied (read once per set)
+        norules = {s: lm_data.load_pipeline_set(s, "text", rules=False) for s in sets} if a.aug_norules else {}
         for held in sets:
             train = [d for s in sets if s != held for d in data[s]]
-            if a.aug_norules:  # each training page a second time, as it reads with no rule applied
-                train += [d for s in sets if s != held for d in lm_data.load_pipeline_set(s, "text", rules=False)]
+            train += [d for s in sets if s != held for d in norules.get(s, [])]
             f1s = []
             for seed in seeds or [SEED_DEFAULT]:
                 set_seed(seed)
