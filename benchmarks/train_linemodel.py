@@ -9,6 +9,7 @@
     python benchmarks/train_linemodel.py --cv 3          # 3-fold over pages: sources seen, pages not
     python benchmarks/train_linemodel.py --loso-mix 0,0.5,1 --aug-gold 0.6 --rounds 160 --leaves 23
                       # HTML mode left out: weight of the HTML model in its mean with the text model
+    ... --aug-html    # the text model also trained on what HTML mode's first pass keeps (html_pass_docs)
 
 The shipped weights (reproducible: seeded, deterministic lightgbm, `pip install lightgbm`):
     python benchmarks/train_linemodel.py --export --aug-gold 0.6 --rounds 160 --leaves 23   # text
@@ -39,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -339,6 +341,42 @@ def build(train_docs, html=False, aug_gold=0.3, guard_cfg=None, self_aug=False):
     return lm.LineModel(d, vocab), d, vocab
 
 
+def html_pass_docs(text_model, html_model, html_docs):
+    """What HTML mode's first pass (the two models' mean, with the DOM hints) keeps of each page, as
+    a page of its own, labelled like the rest. The later passes, and a second run over the output,
+    judge that text with the text model alone: trained on such pages too, it learns that a page the
+    DOM has already cleaned is mostly article, not a page to go on cutting."""
+    mixed = Mixed(text_model, html_model, lm.HTML_WEIGHT)
+    out = []
+    for d in html_docs:
+        p = mixed.predict(d.lines, d.hints)
+        keep = [i for i, v in enumerate(p) if v >= 0.5]
+        if keep and len(keep) < len(d.lines):
+            out.append(lm_data.Doc(d.set, d.name + "#html", [d.lines[i] for i in keep], d.gold,
+                                   [d.cover[i] for i in keep], None))
+    return out
+
+
+def build_text(train, html_train, aug_gold, guard_cfg, self_aug, seed):
+    """The text model; with `html_train` (--aug-html), trained again with html_pass_docs of those
+    pages, the HTML model (shipped size and settings) trained on them first."""
+    set_seed(seed)
+    built = build(train, False, aug_gold, guard_cfg, self_aug)
+    if not html_train:
+        return built
+    global ROUNDS1, ROUNDS2
+    text_cfg = (ROUNDS1, ROUNDS2, PARAMS["num_leaves"])
+    set_seed(seed)
+    ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = DEFAULT_SIZE
+    try:
+        html_model = build(html_train, True, 0.3, {}, self_aug)[0]
+    finally:
+        ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = text_cfg
+    extra = html_pass_docs(built[0], html_model, html_train)
+    set_seed(seed)
+    return build(train + extra, False, aug_gold, guard_cfg, self_aug)
+
+
 def fold_of(name: str, folds: int) -> int:
     """A page's cross-validation fold: a hash of its name (stable across runs and machines)."""
     import zlib
@@ -386,13 +424,13 @@ def pipeline_score(d: dict, vocab, held: str):
     models["text"] = lm.LineModel(d, vocab)
     lm._models = lambda: models
     try:
-        sc, *_ = quality.run(data, held, "text", Path("/tmp/cleaner-loso"), Config(), jobs=1)
+        sc, *_ = quality.run(data, held, "text", Path(f"/tmp/cleaner-loso-{os.getpid()}"), Config(), jobs=1)
     finally:
         lm._models = real
     return sc
 
 
-def loso_mix(sets, weights, aug_gold, self_aug, source, html_size=None):
+def loso_mix(sets, weights, aug_gold, self_aug, source, html_size=None, aug_html=False):
     """For each held-out set: the text model (this run's settings) and the HTML model (the script's
     defaults, as shipped) trained on the other sets, then the held-out set's HTML pages scored with
     each weight of the HTML model in the mean."""
@@ -402,11 +440,12 @@ def loso_mix(sets, weights, aug_gold, self_aug, source, html_size=None):
     html_cfg = html_size or DEFAULT_SIZE
     out = []
     for held in sets:
-        models = []
-        for data, html, cfg, aug in ((text_data, False, text_cfg, aug_gold), (html_data, True, html_cfg, 0.3)):
-            set_seed(SEED_DEFAULT)
-            ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = cfg
-            models.append(build([d for s in sets if s != held for d in data[s]], html, aug, {}, self_aug)[0])
+        html_train = [d for s in sets if s != held for d in html_data[s]]
+        models = [build_text([d for s in sets if s != held for d in text_data[s]], html_train if aug_html else [],
+                             aug_gold, {}, self_aug, SEED_DEFAULT)[0]]
+        set_seed(SEED_DEFAULT)
+        ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = html_cfg
+        models.append(build(html_train, True, 0.3, {}, self_aug)[0])
         ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = text_cfg
         for w in weights:
             sc = evaluate(Mixed(models[0], models[1], w), html_data[held], True)[0]
@@ -466,6 +505,8 @@ def main(argv=None):
     ap.add_argument("--html-size", default="", metavar="ROUNDS,LEAVES",
                     help="with --loso-mix: the HTML model's rounds per stage and leaves per tree (default: as shipped, "
                          f"{DEFAULT_SIZE[0]},{DEFAULT_SIZE[2]})")
+    ap.add_argument("--aug-html", action="store_true",
+                    help="text model: also train on what HTML mode's first pass keeps of each page (html_pass_docs)")
     ap.add_argument("--aug-norules", action="store_true",
                     help="with --loso (text): train on each page also as it reads with boilerplate's rules off, "
                          "so the model does not lean on the lines the rules remove")
@@ -475,7 +516,7 @@ def main(argv=None):
     if a.all_features:
         TEXT_DROP = frozenset()
     seeds = [int(x) for x in a.seeds.split(",") if x.strip()]
-    groups = {"region": lm.REGION, "doc": lm.DOC, "hint": lm.HINT,
+    groups = {"region": lm.REGION, "doc": lm.DOC, "docstop": ["doc_stop"], "hint": lm.HINT,
               "neigh": [f"n{o:+d}_{f}" for o in lm.NEIGH_OFFSETS for f in lm.NEIGH],
               # the HTML model's evidence from class/id words (a vocabulary learnt from the training sites)
               "class": ["h_class", "h_class_mean", "h_class_min", "h_class_max"]}
@@ -496,13 +537,18 @@ def main(argv=None):
     if a.loso:
         # each training page a second time, as it reads with no rule applied (read once per set)
         norules = {s: lm_data.load_pipeline_set(s, "text", rules=False) for s in sets} if a.aug_norules else {}
+        html_data = load(sets, True, a.source) if a.aug_html and not a.html else {}
         for held in sets:
             train = [d for s in sets if s != held for d in data[s]]
             train += [d for s in sets if s != held for d in norules.get(s, [])]
+            html_train = [d for s in sets if s != held for d in html_data.get(s, [])]
             f1s = []
             for seed in seeds or [SEED_DEFAULT]:
-                set_seed(seed)
-                model, d, vocab = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
+                if a.html:
+                    set_seed(seed)
+                    model, d, vocab = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
+                else:
+                    model, d, vocab = build_text(train, html_train, a.aug_gold, guard_cfg, a.self_aug, seed)
                 res = evaluate(model, data[held], a.html)
                 f1s.append(res[0].f1)
                 lines.append(report(f"loso/s{seed}" if seeds else "loso", held, res))
@@ -521,14 +567,18 @@ def main(argv=None):
         if a.html_size:
             r, leaves = (int(x) for x in a.html_size.split(","))
             size = (r, r, leaves)
-        lines += loso_mix(sets, [float(x) for x in a.loso_mix.split(",")], a.aug_gold, a.self_aug, a.source, size)
+        lines += loso_mix(sets, [float(x) for x in a.loso_mix.split(",")], a.aug_gold, a.self_aug, a.source, size, a.aug_html)
     if a.cv:
         per_doc = cross_validate(data, sets, a.cv, a.html, a.aug_gold, guard_cfg, a.self_aug)
         for s in sets:
             lines.append(report(f"cv{a.cv}", s, evaluate(per_doc[s], data[s], a.html)))
     if a.insample or a.export:
         train = [d for s in sets for d in data[s]]
-        model, d, vocab = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
+        if a.html:
+            model, d, vocab = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
+        else:
+            html_train = [d for s in sets for d in load(sets, True, a.source)[s]] if a.aug_html else []
+            model, d, vocab = build_text(train, html_train, a.aug_gold, guard_cfg, a.self_aug, a.seed)
         if a.insample:
             for s in sets:
                 lines.append(report("insample", s, evaluate(model, data[s], a.html)))

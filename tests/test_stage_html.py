@@ -286,6 +286,25 @@ def test_hints_place_lines_against_the_main_container():
     shares = {h["best_share"] for h in (first, second, boxed, side)}
     assert len(shares) == 1 and 0.8 < shares.pop() < 1.0
 
+def test_an_article_in_site_builder_blocks_is_one_region():
+    """Site builders wrap each few paragraphs in a block of their own: the parent of the most
+    paragraph text then holds a part of the article. The region the hints mark climbs to the block
+    that holds all of it; a sidebar of links beside the article stays out."""
+    blocks = "".join(f"<div class='sqs-block'><div class='sqs-block-content'><p>{PARA}</p></div></div>"
+                     for _ in range(3))
+    longest = f"<div class='sqs-block'><div class='sqs-block-content'>{f'<p>{PARA}</p>' * 3}</div></div>"
+    links = "".join(f"<p><a href='/s{k}'>Another story about the bridge and the council, number {k}</a></p>"
+                    for k in range(6))
+    doc = run(page(f"<div class='wrap'><div class='col'><h1>Bridge reopens</h1>{blocks}{longest}</div>"
+                   f"<div class='rail'>{links}</div></div>"))
+    hints = doc.metadata["html_lines"]
+    prose = [h for h, line in zip(hints, filter(None, doc.text.split("\n"))) if line.startswith("The council")]
+    rail = [h for h, line in zip(hints, filter(None, doc.text.split("\n"))) if line.startswith("Another story")]
+    assert len(prose) == 6 and len(rail) == 6
+    assert all(h["in_best"] for h in prose) and not any(h["in_best"] for h in rail)
+    assert {h["best_rel"] for h in prose} == {3}
+
+
 def test_output_is_stable_when_recleaned_as_text():
     from cleaner.stages import encoding, normalize
 

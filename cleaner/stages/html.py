@@ -50,6 +50,9 @@ _TAXONOMY = re.compile(r"(?:category|tags?|post_tag|topics?|keywords?)[-_]", re.
 # State classes ("modal-enabled", "has-sidebar", "share-trigger") describe the page, not a box.
 _STATE = re.compile(r"^(?:has|with|no)[-_]|[-_](?:enabled|disabled|active|trigger|toggle|open|opened|loaded)$", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# The article region (_Page._region): climb while each step adds a quarter more paragraph text, of
+# which at most this share is link text (container metrics on the dev pages, 2026-12-08).
+REGION_GROWTH, REGION_LINKS = 1.25, 0.3
 _PARA_TAGS = ("p", "div", "td", "li", "dd", "blockquote", "pre", "section", "font", "center")
 # Markers put into the tree's text: Unicode noncharacters, reserved for exactly such internal use
 # (lxml refuses control characters in text, so NUL cannot serve).
@@ -191,8 +194,9 @@ class _Page:
         self.usable = self.body_size - swallowed
         self.main = self._main_container()
         self.protected = set(self.main.iterancestors()) | {self.main} if self.main is not None else set()
-        self.main_depth = len(self.protected) - 1
-        self.main_share = min(1.0, _size(self.main) / self.usable) if self.main is not None and self.usable > 0 else 0.0
+        self.region = self._region()
+        self.main_depth = sum(1 for _ in self.region.iterancestors()) if self.region is not None else -1
+        self.main_share = min(1.0, _size(self.region) / self.usable) if self.region is not None and self.usable > 0 else 0.0
         self.headline = self._headline() if stage.options.keep_headline else None
         self.headline_text = _collapse(_text(self.headline)) if self.headline is not None else ""
         self.edits: list[Edit] = []
@@ -207,10 +211,12 @@ class _Page:
         candidate inside a box that never wraps an article (cookie notice, footer, nav...) and is not
         page-wide is passed over: a long consent text must not win over an article made of tables."""
         score: dict = {}
+        self.p_chars = {}  # (for _region)
         for p in self.body.iter("p"):
+            n = self.p_chars[p] = len(_text(p).strip())
             parent = p.getparent()
             if parent is not None:
-                score[parent] = score.get(parent, 0) + len(_text(p).strip())
+                score[parent] = score.get(parent, 0) + n
         best = self._pick(score)
         if best is None or score[best] < 400:
             score = {}
@@ -225,6 +231,45 @@ class _Page:
             alt = self._pick(score)
             best = alt if alt is not None else best
         return best
+
+    def _region(self):
+        """The article's whole body around the main container: its ancestors up to the one past which
+        paragraph text stops growing by a quarter or grows by link text. Site builders put each few
+        paragraphs in a box of their own (Squarespace, Elementor, Gutenberg groups), so the parent
+        of the most paragraph text can hold a fifth of an article; the line model reads "outside the
+        main container" as furniture. Only the hints use it: what is guarded from drops stays the
+        main container and its ancestors."""
+        main = self.main
+        if main is None:
+            return None
+        chain = [main, *main.iterancestors()]
+        level = {el: k for k, el in enumerate(chain)}
+        chars, links = [0] * len(chain), [0] * len(chain)
+        for p, n in self.p_chars.items():
+            for a in p.iterancestors():
+                k = level.get(a)
+                if k is not None:
+                    chars[k] += n
+                    links[k] += sum(len(_text(x).strip()) for x in p.iter("a"))
+                    break
+        k, size, linked = 0, chars[0], links[0]
+        if not size:
+            return main
+        known: dict[int, int] = {}
+
+        def sizes(j: int) -> int:  # (whole-subtree text: each level's worked out once, if at all)
+            if j not in known:
+                known[j] = _size(chain[j])
+            return known[j]
+        while k + 1 < len(chain) and chain[k + 1].tag not in ("body", "html"):
+            more, more_links = size + chars[k + 1], linked + links[k + 1]
+            if more >= REGION_GROWTH * size:
+                if more_links - linked > REGION_LINKS * (more - size) or self.stage.boxes(chain[k + 1]):
+                    break
+            elif more > 1.02 * size or sizes(k + 1) >= 1.3 * sizes(k):
+                break  # (a wrapper that adds nothing is climbed through)
+            k, size, linked = k + 1, more, more_links
+        return chain[k]
 
     def _pick(self, score: dict):
         ranked = sorted(score, key=score.get, reverse=True)[:5]
@@ -414,7 +459,7 @@ class _Page:
             chain.append(el)
             el = el.getparent()
         acc = memo[el] if el is not None else (-1, False, False, False, False, (), False)
-        best_el = self.main
+        best_el = self.region
         for e in reversed(chain):
             depth, art, main, head, li, classes, best = acc
             tag = e.tag
