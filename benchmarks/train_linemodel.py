@@ -357,6 +357,19 @@ def html_pass_docs(text_model, html_model, html_docs):
     return out
 
 
+def build_html(train, self_aug, seed, size=DEFAULT_SIZE):
+    """The HTML model as shipped (`size`: rounds per stage and leaves per tree; --aug-gold 0.3),
+    whatever this run's text settings; they are put back afterwards."""
+    global ROUNDS1, ROUNDS2
+    text_cfg = (ROUNDS1, ROUNDS2, PARAMS["num_leaves"])
+    set_seed(seed)
+    ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = size
+    try:
+        return build(train, True, 0.3, {}, self_aug)[0]
+    finally:
+        ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = text_cfg
+
+
 def build_text(train, html_train, aug_gold, guard_cfg, self_aug, seed):
     """The text model; with `html_train` (--aug-html), trained again with html_pass_docs of those
     pages, the HTML model (shipped size and settings) trained on them first."""
@@ -364,15 +377,7 @@ def build_text(train, html_train, aug_gold, guard_cfg, self_aug, seed):
     built = build(train, False, aug_gold, guard_cfg, self_aug)
     if not html_train:
         return built
-    global ROUNDS1, ROUNDS2
-    text_cfg = (ROUNDS1, ROUNDS2, PARAMS["num_leaves"])
-    set_seed(seed)
-    ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = DEFAULT_SIZE
-    try:
-        html_model = build(html_train, True, 0.3, {}, self_aug)[0]
-    finally:
-        ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = text_cfg
-    extra = html_pass_docs(built[0], html_model, html_train)
+    extra = html_pass_docs(built[0], build_html(html_train, self_aug, seed), html_train)
     set_seed(seed)
     return build(train + extra, False, aug_gold, guard_cfg, self_aug)
 
@@ -434,19 +439,13 @@ def loso_mix(sets, weights, aug_gold, self_aug, source, html_size=None, aug_html
     """For each held-out set: the text model (this run's settings) and the HTML model (the script's
     defaults, as shipped) trained on the other sets, then the held-out set's HTML pages scored with
     each weight of the HTML model in the mean."""
-    global ROUNDS1, ROUNDS2
     text_data, html_data = load(sets, False, source), load(sets, True, source)
-    text_cfg = (ROUNDS1, ROUNDS2, PARAMS["num_leaves"])
-    html_cfg = html_size or DEFAULT_SIZE
     out = []
     for held in sets:
         html_train = [d for s in sets if s != held for d in html_data[s]]
         models = [build_text([d for s in sets if s != held for d in text_data[s]], html_train if aug_html else [],
-                             aug_gold, {}, self_aug, SEED_DEFAULT)[0]]
-        set_seed(SEED_DEFAULT)
-        ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = html_cfg
-        models.append(build(html_train, True, 0.3, {}, self_aug)[0])
-        ROUNDS1, ROUNDS2, PARAMS["num_leaves"] = text_cfg
+                             aug_gold, {}, self_aug, SEED_DEFAULT)[0],
+                  build_html(html_train, self_aug, SEED_DEFAULT, html_size or DEFAULT_SIZE)]
         for w in weights:
             sc = evaluate(Mixed(models[0], models[1], w), html_data[held], True)[0]
             line = f"loso-mix  {held:18s} w={w:.2f} {sc.line()}"
@@ -577,7 +576,8 @@ def main(argv=None):
         if a.html:
             model, d, vocab = build(train, a.html, a.aug_gold, guard_cfg, a.self_aug)
         else:
-            html_train = [d for s in sets for d in load(sets, True, a.source)[s]] if a.aug_html else []
+            html_data = load(sets, True, a.source) if a.aug_html else {}
+            html_train = [d for s in sets for d in html_data.get(s, [])]
             model, d, vocab = build_text(train, html_train, a.aug_gold, guard_cfg, a.self_aug, a.seed)
         if a.insample:
             for s in sets:

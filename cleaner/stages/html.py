@@ -192,6 +192,7 @@ class _Page:
         # text a parser swallowed into a raw-text element (an unclosed <textarea>) is not page text
         swallowed = sum(_size(el) for el in self.body.iter(*_SWALLOWING))
         self.usable = self.body_size - swallowed
+        self.p_chars = {p: len(_text(p).strip()) for p in self.body.iter("p")}  # paragraph -> its text's length
         self.main = self._main_container()
         self.protected = set(self.main.iterancestors()) | {self.main} if self.main is not None else set()
         self.region = self._region()
@@ -211,9 +212,7 @@ class _Page:
         candidate inside a box that never wraps an article (cookie notice, footer, nav...) and is not
         page-wide is passed over: a long consent text must not win over an article made of tables."""
         score: dict = {}
-        self.p_chars = {}  # (for _region)
-        for p in self.body.iter("p"):
-            n = self.p_chars[p] = len(_text(p).strip())
+        for p, n in self.p_chars.items():
             parent = p.getparent()
             if parent is not None:
                 score[parent] = score.get(parent, 0) + n
